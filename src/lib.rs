@@ -1,1 +1,56 @@
-//! placeholder
+//! Vitrine SDK: a creator's product recommendation, in any web page.
+//!
+//! This crate is the browser half. The rules (what a valid item is, which
+//! links may be followed, what the card says) live in `vitrine-core`; this
+//! crate turns them into DOM through one seam, [`bindings`], and is wrapped
+//! by a small hand-written ES module (`pkg-template/vitrine.js`) that defines
+//! the custom elements and the public JS API.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod bindings;
+mod card;
+mod js_node;
+
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+// The default allocator costs about 3 KB gzip more than lol_alloc's free list.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
+/// A showcase card mounted in a host element.
+///
+/// Never throws: bad options or data render the fallback and log one
+/// console warning. The JS shell (`vitrine.js`) wraps it as the public
+/// `mountCard` handle and the `<vitrine-card>` element.
+#[wasm_bindgen]
+pub struct Card(card::CardState);
+
+#[wasm_bindgen]
+impl Card {
+    /// A card that will render into `host`'s open shadow root.
+    #[wasm_bindgen(constructor)]
+    pub fn new(host: Element) -> Card {
+        Card(card::CardState::new(host))
+    }
+
+    /// Renders a complete set of options. Returns the URL the shell must
+    /// fetch when the item is loaded by id, and shows the skeleton meanwhile.
+    pub fn render(&mut self, options: JsValue) -> Option<String> {
+        self.0.render(&options)
+    }
+
+    /// Hands over the answer for the URL `render` returned: HTTP status
+    /// (0 for no answer) and the parsed body (`undefined` if not JSON).
+    pub fn loaded(&mut self, status: u16, body: JsValue) {
+        self.0.loaded(status, body)
+    }
+
+    /// Empties the card; the handle is consumed.
+    pub fn destroy(mut self) {
+        self.0.destroy()
+    }
+}

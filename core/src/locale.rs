@@ -23,7 +23,7 @@ impl Locale {
     pub fn from_tag(tag: Option<&str>) -> Locale {
         match tag.map(str::trim) {
             None | Some("") => Locale::ZhCn,
-            Some(t) if t.len() >= 2 && t[..2].eq_ignore_ascii_case("zh") => Locale::ZhCn,
+            Some(t) if t.get(..2).is_some_and(|l| l.eq_ignore_ascii_case("zh")) => Locale::ZhCn,
             Some(_) => Locale::En,
         }
     }

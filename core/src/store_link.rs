@@ -151,12 +151,14 @@ fn split_web_url(url: &str) -> Result<WebUrl<'_>, LinkError> {
         return Err(LinkError::Scheme);
     };
     let authority_end = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
-    let authority = &after_scheme[..authority_end];
+    // Slicing below is done with `get`/`split_at_checked`: a panicking slice
+    // would drag the panic formatter and Unicode tables into the wasm.
+    let authority = after_scheme.get(..authority_end).ok_or(LinkError::Malformed)?;
     if authority.contains('@') {
         return Err(LinkError::Userinfo);
     }
     let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority.starts_with('[') => (&authority[..i], &authority[i..]),
+        Some(i) if !authority.starts_with('[') => authority.split_at_checked(i).ok_or(LinkError::Malformed)?,
         _ => (authority, ""),
     };
     if host.starts_with('[') {
@@ -171,19 +173,20 @@ fn split_web_url(url: &str) -> Result<WebUrl<'_>, LinkError> {
                 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     let port_ok = port.is_empty()
-        || (port.len() <= 6 && port.len() > 1 && port[1..].bytes().all(|b| b.is_ascii_digit()));
+        || (port.len() <= 6 && port.len() > 1 && port.bytes().skip(1).all(|b| b.is_ascii_digit()));
     let host = host.to_ascii_lowercase();
     // Punycode labels are how IDN homographs of partner names arrive.
     if !labels_ok || !port_ok || host.split('.').any(|l| l.starts_with("xn--")) {
         return Err(LinkError::BadHost);
     }
-    // The host is ASCII, so its lower-case form has the same length.
-    Ok(WebUrl { https, rest: &after_scheme[host.len()..], host })
+    // Port, path, query and fragment: everything after the host as written.
+    let rest = after_scheme.get(authority_end - port.len()..).ok_or(LinkError::Malformed)?;
+    Ok(WebUrl { https, rest, host })
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| s.get(prefix.len()..)).flatten()
 }
 
 /// Dotted numbers (`127.0.0.1`, `0x7f.1`, `2130706433`) are IPv4 to a
@@ -191,7 +194,7 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 fn is_ip_literal(host: &str) -> bool {
     let last = host.rsplit('.').next().unwrap_or(host);
     last.bytes().all(|b| b.is_ascii_digit())
-        || (last.starts_with("0x") && last[2..].bytes().all(|b| b.is_ascii_hexdigit()))
+        || last.strip_prefix("0x").is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,140 @@
+// Vitrine SDK entry: loads the wasm once, defines <vitrine-card>, exports the
+// JS API. Everything that can fail is caught here: a host page never sees an
+// exception from Vitrine, only a one-line console warning.
+import init, { Card } from "./vitrine_wasm.js";
+
+const defaults = {
+  // By default the platform is wherever the SDK was loaded from.
+  platform: new URL(".", import.meta.url).origin,
+};
+
+let loading;
+function load() {
+  loading ??= init({ module_or_path: new URL("vitrine_wasm_bg.wasm", import.meta.url) }).catch((e) => {
+    console.warn("vitrine: the SDK's WebAssembly could not be loaded (" + e + ")");
+    throw e;
+  });
+  return loading;
+}
+
+function guard(action) {
+  try {
+    return action();
+  } catch (e) {
+    console.warn("vitrine: " + e);
+  }
+}
+
+/** Page-wide defaults for every card: platform, locale, theme, layout. */
+export function configure(options) {
+  Object.assign(defaults, options);
+}
+
+// One request per item id at a time, however many cards show it.
+const inflight = new Map();
+function fetchItem(url) {
+  let answer = inflight.get(url);
+  if (!answer) {
+    answer = fetch(url, { mode: "cors", credentials: "omit" })
+      .then(
+        (response) => response.ok
+          ? response.json().then((body) => [response.status, body], () => [response.status, undefined])
+          : [response.status, undefined],
+        () => [0, undefined],
+      )
+      .finally(() => inflight.delete(url));
+    inflight.set(url, answer);
+  }
+  return answer;
+}
+
+class Handle {
+  #options;
+  #card = null;
+  #destroyed = false;
+
+  constructor(element, options) {
+    this.#options = { ...options };
+    load().then(
+      () => {
+        if (this.#destroyed) return;
+        this.#card = guard(() => new Card(element));
+        this.#render();
+      },
+      () => {},
+    );
+  }
+
+  #render() {
+    const card = this.#card;
+    const url = card && guard(() => card.render({ ...defaults, ...this.#options }));
+    if (url) fetchItem(url).then(([status, body]) => {
+      // The card ignores an answer it is no longer waiting for.
+      if (this.#card === card) guard(() => card.loaded(status, body));
+    });
+  }
+
+  /** Renders again with these options merged over the current ones. */
+  update(options) {
+    Object.assign(this.#options, options);
+    this.#render();
+  }
+
+  /** Removes the card's content and releases it. */
+  destroy() {
+    this.#destroyed = true;
+    const card = this.#card;
+    this.#card = null;
+    if (card) guard(() => card.destroy());
+  }
+}
+
+/**
+ * Mounts a showcase card in `element` (in its open shadow root).
+ * Options: item (object) or itemId, platform, locale ("zh-CN" | "en"),
+ * theme ("auto" | "light" | "dark"), layout ("full" | "compact").
+ */
+export function mountCard(element, options = {}) {
+  return new Handle(element, options);
+}
+
+const cardAttributes = { item: "itemId", platform: "platform", locale: "locale", theme: "theme", layout: "layout" };
+
+class VitrineCard extends HTMLElement {
+  static observedAttributes = Object.keys(cardAttributes);
+  #handle = null;
+
+  #options() {
+    const options = {};
+    for (const [attribute, option] of Object.entries(cardAttributes)) {
+      options[option] = this.getAttribute(attribute) ?? undefined;
+    }
+    if (!options.itemId) {
+      options.itemJson = this.querySelector('script[type="application/json"]')?.textContent ?? undefined;
+    }
+    return options;
+  }
+
+  connectedCallback() {
+    if (this.#handle) return;
+    // When the parser connects the element before its inline JSON child has
+    // been parsed, wait for the document to finish.
+    if (!this.hasAttribute("item") && !this.firstElementChild && document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", () => this.isConnected && this.connectedCallback(), { once: true });
+      return;
+    }
+    this.#handle = mountCard(this, this.#options());
+  }
+
+  disconnectedCallback() {
+    this.#handle?.destroy();
+    this.#handle = null;
+  }
+
+  attributeChangedCallback() {
+    this.#handle?.update(this.#options());
+  }
+}
+
+if (!customElements.get("vitrine-card")) customElements.define("vitrine-card", VitrineCard);
+load().catch(() => {});

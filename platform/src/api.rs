@@ -1,0 +1,214 @@
+//! HTTP: the JSON API, media, and the static demo and package files.
+
+use crate::store::{CreatorRow, ItemRow, Store, StoreError};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use vitrine_core::amount::Amount;
+use vitrine_core::item::{is_id, Creator, Item, Money, Store as ItemStore};
+
+/// The policy every demo page is served under: the strictest an embed can
+/// be asked to live with. The SDK must work under it.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub const MAX_PER_PAGE: u64 = 100;
+pub const DEFAULT_PER_PAGE: u64 = 20;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+/// An error answer: a status and a JSON reason.
+pub struct ApiError(StatusCode, &'static str, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1, "reason": self.2}))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        eprintln!("vitrine-platform: storage error: {e}");
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, "storage", "the platform's storage failed".into())
+    }
+}
+
+fn not_found(what: &str) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, "not_found", what.into())
+}
+
+fn bad_request(reason: String) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, "bad_request", reason)
+}
+
+/// Runs a storage call off the async executor.
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| StoreError(e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+/// `http://host:port` of this request, for absolute media URLs. Only a
+/// plain `host[:port]` is believed; anything else falls back to loopback.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let plain = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    format!("http://{}", if plain { host } else { "127.0.0.1" })
+}
+
+/// The wire item, checked again on the way out: the platform never serves
+/// what the SDK would refuse.
+pub fn wire_item(row: ItemRow, creator: CreatorRow, base: &str) -> Result<Item, StoreError> {
+    let bad = |field: &str| StoreError(format!("stored item {} has an invalid {field}", row.id));
+    let money = |amount: &str| {
+        Amount::parse(amount).map(|amount| Money { amount, currency: row.currency.clone() }).ok_or_else(|| bad("amount"))
+    };
+    let item = Item {
+        price: money(&row.price_amount)?,
+        original_price: row.original_amount.as_deref().map(money).transpose()?,
+        id: row.id.clone(),
+        title: row.title.clone(),
+        image: format!("{base}{}", row.image_path),
+        reason: row.reason.clone(),
+        stock: row.stock,
+        store: ItemStore { url: row.store_url.clone() },
+        creator: Creator {
+            id: creator.id,
+            name: creator.name,
+            avatar: format!("{base}{}", creator.avatar_path),
+            followers: creator.followers,
+            verified: creator.verified,
+        },
+    };
+    let value = serde_json::to_value(&item).map_err(|e| StoreError(e.to_string()))?;
+    Item::from_node(&value).map_err(|e| StoreError(format!("stored item {} is invalid: {e}", row.id)))
+}
+
+fn item_with_creator(store: &dyn Store, row: ItemRow, base: &str) -> Result<Item, StoreError> {
+    let creator = store
+        .creator(&row.creator_id)?
+        .ok_or_else(|| StoreError(format!("item {} names a missing creator", row.id)))?;
+    wire_item(row, creator, base)
+}
+
+async fn get_item(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Item>, ApiError> {
+    if !is_id(&id) {
+        return Err(not_found("no item has that id"));
+    }
+    let base = base_url(&headers);
+    let reason = format!("no item with id {id}");
+    let item = blocking(&state, move |s| match s.item(&id)? {
+        Some(row) => item_with_creator(s, row, &base).map(Some),
+        None => Ok(None),
+    })
+    .await?;
+    item.map(Json).ok_or_else(|| not_found(&reason))
+}
+
+fn page_param(query: &HashMap<String, String>, name: &str, default: u64, max: u64) -> Result<u64, ApiError> {
+    match query.get(name) {
+        None => Ok(default),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(bad_request(format!("{name} must be a whole number from 1 to {max}"))),
+        },
+    }
+}
+
+async fn list_items(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let page = page_param(&query, "page", 1, 1_000_000)?;
+    let per_page = page_param(&query, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
+    let base = base_url(&headers);
+    let (items, total) = blocking(&state, move |s| {
+        let (rows, total) = s.items((page - 1) * per_page, per_page)?;
+        let items = rows.into_iter().map(|r| item_with_creator(s, r, &base)).collect::<Result<Vec<_>, _>>()?;
+        Ok((items, total))
+    })
+    .await?;
+    let next_page = (page * per_page < total).then_some(page + 1);
+    Ok(Json(json!({"items": items, "page": page, "per_page": per_page, "total": total, "next_page": next_page})))
+}
+
+async fn get_creator(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let base = base_url(&headers);
+    let reason = format!("no creator with id {id}");
+    let creator = if is_id(&id) { blocking(&state, move |s| s.creator(&id)).await? } else { None };
+    let c = creator.ok_or_else(|| not_found(&reason))?;
+    Ok(Json(json!({
+        "id": c.id, "name": c.name, "avatar": format!("{base}{}", c.avatar_path),
+        "bio": c.bio, "followers": c.followers, "verified": c.verified,
+    })))
+}
+
+async fn get_media(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    let reason = format!("no media named {name}");
+    let media = blocking(&state, move |s| s.media(&name)).await?.ok_or_else(|| not_found(&reason))?;
+    let content_type = HeaderValue::from_str(&media.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            // An SVG opened on its own must not run anything.
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'")),
+        ],
+        media.bytes,
+    )
+        .into_response())
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn api_not_found() -> ApiError {
+    not_found("no such API endpoint")
+}
+
+/// The whole application. `www` and `pkg` are served as files.
+pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> Router {
+    let api = Router::new()
+        .route("/v1/items", get(list_items))
+        .route("/v1/items/{id}", get(get_item))
+        .route("/v1/creators/{id}", get(get_creator))
+        .route("/v1/{*rest}", get(api_not_found))
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]));
+    let pages = ServeDir::new(www).append_index_html_on_directories(true);
+    let pages = Router::new()
+        .fallback_service(pages)
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP)));
+    let package = Router::new()
+        .fallback_service(ServeDir::new(pkg))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/media/{name}", get(get_media))
+        .merge(api)
+        .nest("/pkg", package)
+        .merge(pages)
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .with_state(state)
+}

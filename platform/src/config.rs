@@ -1,0 +1,91 @@
+//! Command line and environment: `--listen ADDR`, `--data DIR`, `--www DIR`,
+//! `--pkg DIR` (also `VITRINE_LISTEN`, `VITRINE_DATA`, `VITRINE_WWW`,
+//! `VITRINE_PKG`). Flags win over the environment, which wins over defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data: PathBuf,
+    pub www: PathBuf,
+    pub pkg: PathBuf,
+}
+
+pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--data DIR] [--www DIR] [--pkg DIR]
+
+  --listen ADDR   address to serve on (env VITRINE_LISTEN; default 127.0.0.1:8080; port 0 picks a free one)
+  --data DIR      where the SQLite database lives; created and seeded on first start
+                  (env VITRINE_DATA; default ./vitrine-data)
+  --www DIR       demo pages served at / (env VITRINE_WWW; default ./www)
+  --pkg DIR       the built SDK package served at /pkg/ (env VITRINE_PKG; default ./pkg)";
+
+impl Config {
+    /// Reads `args` (without the program name) and the environment.
+    pub fn from_args(
+        args: impl IntoIterator<Item = String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, String> {
+        let mut listen = env("VITRINE_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let mut data = env("VITRINE_DATA").unwrap_or_else(|| "vitrine-data".into());
+        let mut www = env("VITRINE_WWW").unwrap_or_else(|| "www".into());
+        let mut pkg = env("VITRINE_PKG").unwrap_or_else(|| "pkg".into());
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
+                None => (arg, None),
+            };
+            let slot = match flag.as_str() {
+                "--listen" => &mut listen,
+                "--data" => &mut data,
+                "--www" => &mut www,
+                "--pkg" => &mut pkg,
+                "-h" | "--help" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument {other}\n\n{USAGE}")),
+            };
+            *slot = match inline.or_else(|| args.next()) {
+                Some(v) => v,
+                None => return Err(format!("{flag} needs a value\n\n{USAGE}")),
+            };
+        }
+        let listen = listen
+            .parse()
+            .map_err(|_| format!("--listen: {listen:?} is not an address such as 127.0.0.1:8080"))?;
+        Ok(Config { listen, data: data.into(), www: www.into(), pkg: pkg.into() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_then_environment_then_flags() {
+        let c = Config::from_args(Vec::<String>::new(), no_env).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data, PathBuf::from("vitrine-data"));
+        let env = |k: &str| (k == "VITRINE_LISTEN").then(|| "127.0.0.1:9000".to_string());
+        assert_eq!(Config::from_args(Vec::<String>::new(), env).unwrap().listen.port(), 9000);
+        let args = ["--listen", "127.0.0.1:0", "--data=/tmp/x"].map(String::from);
+        let c = Config::from_args(args, env).unwrap();
+        assert_eq!(c.listen.port(), 0);
+        assert_eq!(c.data, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_arguments_say_what_is_wrong() {
+        let err = Config::from_args(["--listen", "nowhere"].map(String::from), no_env).unwrap_err();
+        assert!(err.contains("not an address"), "{err}");
+        let err = Config::from_args(["--data"].map(String::from), no_env).unwrap_err();
+        assert!(err.contains("--data needs a value"), "{err}");
+        let err = Config::from_args(["--bogus"].map(String::from), no_env).unwrap_err();
+        assert!(err.contains("unknown argument --bogus"), "{err}");
+    }
+}

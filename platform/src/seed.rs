@@ -1,0 +1,90 @@
+//! First-start content: three creators and the items they recommend, in
+//! Chinese and English, on each partner store.
+
+use crate::media::seed_media;
+use crate::store::{CreatorRow, ItemRow, Store, StoreResult};
+
+fn creator(id: &str, name: &str, avatar: &str, bio: &str, followers: u64, verified: bool) -> CreatorRow {
+    CreatorRow {
+        id: id.into(),
+        name: name.into(),
+        avatar_path: format!("/media/{avatar}"),
+        bio: bio.into(),
+        followers,
+        verified,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn item(
+    id: &str,
+    creator_id: &str,
+    title: &str,
+    image: &str,
+    reason: &str,
+    price: &str,
+    original: Option<&str>,
+    stock: Option<u64>,
+    store_url: &str,
+) -> ItemRow {
+    ItemRow {
+        id: id.into(),
+        title: title.into(),
+        image_path: format!("/media/{image}"),
+        reason: reason.into(),
+        price_amount: price.into(),
+        original_amount: original.map(Into::into),
+        currency: "CNY".into(),
+        stock,
+        store_url: store_url.into(),
+        creator_id: creator_id.into(),
+    }
+}
+
+pub fn creators() -> Vec<CreatorRow> {
+    vec![
+        creator("cr_linxiaoman", "林小满", "avatar-lin.svg", "生活方式博主，喜欢手作器物和慢一点的早晨。", 128_400, true),
+        creator("cr_mayachen", "Maya Chen", "avatar-maya.svg", "Tech reviewer. I keep what I test for at least a month before I recommend it.", 45_200, true),
+        creator("cr_chenmo", "陈默", "avatar-chen.svg", "喝茶二十年，只推荐自己回购过的茶。", 8_930, false),
+    ]
+}
+
+pub fn items() -> Vec<ItemRow> {
+    vec![
+        item("itm_film_camera", "cr_linxiaoman", "复古 35mm 胶片相机 · 附赠一卷彩色胶卷", "camera.svg",
+            "旅行时一直带着它，取景器很亮，傻瓜操作也能拍出颗粒感。库存不多了。", "468.00", Some("599.00"), Some(2),
+            "https://item.taobao.com/item.htm?id=734512908812"),
+        item("itm_keyboard_75", "cr_mayachen", "75% Hot-swap Mechanical Keyboard, Gasket Mount", "keyboard.svg",
+            "The quietest tactile board I've used this year. Sold out again, but worth the wait for the restock.", "549.00", None, Some(0),
+            "https://item.jd.com/100012043978.html"),
+        item("itm_linen_tote", "cr_linxiaoman", "水洗亚麻托特包 大容量通勤款", "tote.svg",
+            "装得下 14 寸电脑和一天的杂物，越洗越软，背了一年还很挺。", "129.00", None, Some(46),
+            "https://weidian.com/item.html?itemID=4512345678"),
+        item("itm_oolong_tea", "cr_chenmo", "武夷岩茶 · 肉桂 传统炭焙 250g 礼盒", "tea.svg",
+            "炭焙火功足而不燥，第五泡还有桂皮香。送长辈很体面，自己喝也不心疼。", "238.00", Some("298.00"), Some(120),
+            "https://detail.tmall.com/item.htm?id=589123456789"),
+        item("itm_nc_headphones", "cr_mayachen", "Wireless Noise-Cancelling Headphones, 30 h Battery", "headphones.svg",
+            "I flew 14 hours with these and forgot they were on. Best cancellation per yuan I've tested.", "1899.00", Some("2399.00"), Some(5),
+            "https://item.jd.com/100035246702.html"),
+        item("itm_ceramic_mug", "cr_linxiaoman", "手作粗陶马克杯 350ml 哑光釉 可进洗碗机", "mug.svg",
+            "每天早上用它喝咖啡，杯壁厚实不烫手，哑光釉摸起来很舒服，用了半年没有一点磨损。", "89.00", Some("129.00"), Some(37),
+            "https://item.taobao.com/item.htm?id=624519851234"),
+    ]
+}
+
+/// Seeds an empty store; does nothing to one that has content.
+pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
+    if !store.is_empty()? {
+        return Ok(false);
+    }
+    for (name, svg) in seed_media() {
+        store.insert_media(name, "image/svg+xml", svg.as_bytes())?;
+    }
+    for c in creators() {
+        store.insert_creator(&c)?;
+    }
+    for i in items() {
+        store.insert_item(&i)?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,225 @@
+//! The platform's storage, behind one trait so that a server engine can
+//! replace the embedded database without touching the HTTP layer.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// A creator as stored. Media are stored as platform paths (`/media/…`) and
+/// made absolute when served, so the database does not know its own address.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreatorRow {
+    pub id: String,
+    pub name: String,
+    pub avatar_path: String,
+    pub bio: String,
+    pub followers: u64,
+    pub verified: bool,
+}
+
+/// A published showcase item as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemRow {
+    pub id: String,
+    pub title: String,
+    pub image_path: String,
+    pub reason: String,
+    pub price_amount: String,
+    pub original_amount: Option<String>,
+    pub currency: String,
+    pub stock: Option<u64>,
+    pub store_url: String,
+    pub creator_id: String,
+}
+
+/// A stored file: its content type and bytes.
+pub struct Media {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A storage failure; the HTTP layer answers 500 and logs it.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// What the platform needs from storage.
+pub trait Store: Send + Sync + 'static {
+    fn item(&self, id: &str) -> StoreResult<Option<ItemRow>>;
+    /// One page of published items, newest first, and the total count.
+    fn items(&self, offset: u64, limit: u64) -> StoreResult<(Vec<ItemRow>, u64)>;
+    fn creator(&self, id: &str) -> StoreResult<Option<CreatorRow>>;
+    fn media(&self, name: &str) -> StoreResult<Option<Media>>;
+    fn insert_creator(&self, creator: &CreatorRow) -> StoreResult<()>;
+    fn insert_item(&self, item: &ItemRow) -> StoreResult<()>;
+    fn insert_media(&self, name: &str, content_type: &str, bytes: &[u8]) -> StoreResult<()>;
+    /// Whether nothing has been stored yet (first start).
+    fn is_empty(&self) -> StoreResult<bool>;
+}
+
+/// The embedded store: one SQLite file in WAL mode.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS creators (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    avatar_path TEXT NOT NULL,
+    bio TEXT NOT NULL DEFAULT '',
+    followers INTEGER NOT NULL DEFAULT 0,
+    verified INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    image_path TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    price_amount TEXT NOT NULL,
+    original_amount TEXT,
+    currency TEXT NOT NULL,
+    stock INTEGER,
+    store_url TEXT NOT NULL,
+    creator_id TEXT NOT NULL REFERENCES creators(id),
+    published INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS media (
+    name TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    bytes BLOB NOT NULL
+);
+";
+
+const ITEM_COLUMNS: &str = "id, title, image_path, reason, price_amount, original_amount, currency, stock, store_url, creator_id";
+
+fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
+    Ok(ItemRow {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        image_path: r.get(2)?,
+        reason: r.get(3)?,
+        price_amount: r.get(4)?,
+        original_amount: r.get(5)?,
+        currency: r.get(6)?,
+        stock: r.get::<_, Option<i64>>(7)?.map(|n| n.max(0) as u64),
+        store_url: r.get(8)?,
+        creator_id: r.get(9)?,
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `dir/vitrine.db`.
+    pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
+        let conn = Connection::open(dir.join("vitrine.db"))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStore { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written
+        // (statements are atomic), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Store for SqliteStore {
+    fn item(&self, id: &str) -> StoreResult<Option<ItemRow>> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = ?1 AND published = 1");
+        Ok(self.conn().query_row(&sql, [id], item_row).optional()?)
+    }
+
+    fn items(&self, offset: u64, limit: u64) -> StoreResult<(Vec<ItemRow>, u64)> {
+        let conn = self.conn();
+        let total: i64 = conn.query_row("SELECT COUNT(*) FROM items WHERE published = 1", [], |r| r.get(0))?;
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE published = 1 ORDER BY seq DESC LIMIT ?1 OFFSET ?2");
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![limit as i64, offset as i64], item_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok((rows, total.max(0) as u64))
+    }
+
+    fn creator(&self, id: &str) -> StoreResult<Option<CreatorRow>> {
+        let sql = "SELECT id, name, avatar_path, bio, followers, verified FROM creators WHERE id = ?1";
+        Ok(self
+            .conn()
+            .query_row(sql, [id], |r| {
+                Ok(CreatorRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    avatar_path: r.get(2)?,
+                    bio: r.get(3)?,
+                    followers: r.get::<_, i64>(4)?.max(0) as u64,
+                    verified: r.get(5)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn media(&self, name: &str) -> StoreResult<Option<Media>> {
+        let sql = "SELECT content_type, bytes FROM media WHERE name = ?1";
+        Ok(self
+            .conn()
+            .query_row(sql, [name], |r| Ok(Media { content_type: r.get(0)?, bytes: r.get(1)? }))
+            .optional()?)
+    }
+
+    fn insert_creator(&self, c: &CreatorRow) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO creators (id, name, avatar_path, bio, followers, verified) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![c.id, c.name, c.avatar_path, c.bio, c.followers as i64, c.verified],
+        )?;
+        Ok(())
+    }
+
+    fn insert_item(&self, i: &ItemRow) -> StoreResult<()> {
+        self.conn().execute(
+            &format!("INSERT INTO items ({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+            params![
+                i.id,
+                i.title,
+                i.image_path,
+                i.reason,
+                i.price_amount,
+                i.original_amount,
+                i.currency,
+                i.stock.map(|n| n as i64),
+                i.store_url,
+                i.creator_id
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_media(&self, name: &str, content_type: &str, bytes: &[u8]) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO media (name, content_type, bytes) VALUES (?1, ?2, ?3)",
+            params![name, content_type, bytes],
+        )?;
+        Ok(())
+    }
+
+    fn is_empty(&self) -> StoreResult<bool> {
+        let n: i64 = self.conn().query_row("SELECT (SELECT COUNT(*) FROM creators) + (SELECT COUNT(*) FROM items)", [], |r| r.get(0))?;
+        Ok(n == 0)
+    }
+}

@@ -1,0 +1,175 @@
+//! Every call into the browser, in one place.
+//!
+//! The rest of the SDK speaks Rust types; this file is the only one that
+//! names web-sys or js-sys. It is the seam to read when auditing what the SDK
+//! does to a host page, and to measure when counting what the wasm costs:
+//! each function here is one small import in the JS glue.
+
+use js_sys::{Object, Reflect, JSON};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    CssStyleSheet, Document, DocumentFragment, Element, HtmlTemplateElement, ShadowRoot, ShadowRootInit,
+    ShadowRootMode,
+};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Intl.NumberFormat`, declared by hand: js-sys's typed option builders
+    /// cost more bytes than the two calls the card needs.
+    #[wasm_bindgen(js_namespace = Intl, js_name = NumberFormat)]
+    #[derive(Clone)]
+    type NumberFormat;
+    #[wasm_bindgen(catch, constructor, js_namespace = Intl, js_class = "NumberFormat")]
+    fn new(locale: &str, options: &JsValue) -> Result<NumberFormat, JsValue>;
+    /// `format` takes a decimal *string* exactly (Intl.NumberFormat v3), so a
+    /// price never passes through a binary float.
+    #[wasm_bindgen(method, js_name = format)]
+    fn format_decimal(this: &NumberFormat, amount: &str) -> String;
+
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(message: &str);
+}
+
+fn document() -> Option<Document> {
+    web_sys::window()?.document()
+}
+
+thread_local! {
+    static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
+    static TEMPLATES: RefCell<Vec<(&'static str, HtmlTemplateElement)>> = const { RefCell::new(Vec::new()) };
+    static NUMBER_FORMATS: RefCell<Vec<(&'static str, String, NumberFormat)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The host's open shadow root, attached on first use, with the SDK's
+/// stylesheet adopted. A constructable stylesheet, shared by every element,
+/// because a strict `style-src` CSP blocks inline `<style>` but not these.
+pub(crate) fn shadow_root(host: &Element, css: &str) -> Option<ShadowRoot> {
+    let root = match host.shadow_root() {
+        Some(root) => root,
+        None => {
+            let init = ShadowRootInit::new(ShadowRootMode::Open);
+            host.attach_shadow(&init).ok()?
+        }
+    };
+    let sheet = SHEET.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            let sheet = CssStyleSheet::new().ok()?;
+            sheet.replace_sync(css).ok()?;
+            *cell = Some(sheet);
+        }
+        cell.clone()
+    })?;
+    root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+    Some(root)
+}
+
+/// A fresh copy of a static HTML template (parsed once, then cloned: cloning
+/// is cheaper than building nodes one call at a time). Only static markup
+/// ever goes through here; data goes in with [`set_text`] and [`set_attr`].
+pub(crate) fn clone_template(key: &'static str, html: &'static str) -> Option<DocumentFragment> {
+    TEMPLATES.with(|cell| {
+        let mut templates = cell.borrow_mut();
+        let template = match templates.iter().find(|(k, _)| *k == key) {
+            Some((_, t)) => t.clone(),
+            None => {
+                let t: HtmlTemplateElement = document()?.create_element("template").ok()?.unchecked_into();
+                t.set_inner_html(html);
+                templates.push((key, t.clone()));
+                t
+            }
+        };
+        template.content().clone_node_with_deep(true).ok()?.dyn_into().ok()
+    })
+}
+
+/// Replaces everything in the shadow root with `content`.
+pub(crate) fn replace_contents(root: &ShadowRoot, content: &DocumentFragment) {
+    root.replace_children_with_node_1(content);
+}
+
+/// Empties the shadow root.
+pub(crate) fn clear(root: &ShadowRoot) {
+    root.replace_children_with_node_0();
+}
+
+/// The element carrying `part="name"` inside `scope`.
+pub(crate) fn part(scope: &DocumentFragment, name: &str) -> Option<Element> {
+    let mut selector = String::with_capacity(name.len() + 9);
+    selector.push_str("[part~=");
+    selector.push_str(name);
+    selector.push(']');
+    scope.query_selector(&selector).ok().flatten()
+}
+
+/// The first element with `class` inside `scope`.
+pub(crate) fn by_class(scope: &Element, class: &str) -> Option<Element> {
+    scope.get_elements_by_class_name(class).item(0)
+}
+
+/// Sets text: always `textContent`, never markup.
+pub(crate) fn set_text(el: &Element, text: &str) {
+    el.set_text_content(Some(text));
+}
+
+pub(crate) fn set_attr(el: &Element, name: &str, value: &str) {
+    let _ = el.set_attribute(name, value);
+}
+
+pub(crate) fn remove(el: &Element) {
+    el.remove();
+}
+
+/// One console line, always prefixed, so a host sees at a glance who spoke.
+pub(crate) fn warn(message: &str) {
+    let mut line = String::with_capacity(message.len() + 9);
+    line.push_str("vitrine: ");
+    line.push_str(message);
+    console_warn(&line);
+}
+
+/// Formats a decimal amount as money in `locale`, with `Intl.NumberFormat`.
+/// Formatters are cached per locale and currency (building one is the slow
+/// part). Falls back to `CNY 199.00` if the browser refuses the currency.
+pub(crate) fn format_money(locale: &'static str, currency: &str, amount: &str) -> String {
+    NUMBER_FORMATS.with(|cell| {
+        let mut formats = cell.borrow_mut();
+        let cached = formats.iter().find(|(l, c, _)| *l == locale && c == currency).map(|(_, _, f)| f.clone());
+        let format = match cached {
+            Some(f) => f,
+            None => {
+                let options = Object::new();
+                let _ = Reflect::set(&options, &"style".into(), &"currency".into());
+                let _ = Reflect::set(&options, &"currency".into(), &currency.into());
+                match NumberFormat::new(locale, &options) {
+                    Ok(f) => {
+                        formats.push((locale, currency.to_owned(), f.clone()));
+                        f
+                    }
+                    Err(_) => return [currency, " ", amount].concat(),
+                }
+            }
+        };
+        format.format_decimal(amount)
+    })
+}
+
+/// `JSON.parse`, with failure as `None`.
+pub(crate) fn parse_json(text: &str) -> Option<JsValue> {
+    JSON::parse(text).ok()
+}
+
+/// A property of a JS object; `None` for absent, `undefined` and `null`.
+pub(crate) fn get(object: &JsValue, key: &str) -> Option<JsValue> {
+    if !object.is_object() {
+        return None;
+    }
+    let v = Reflect::get(object, &JsValue::from_str(key)).ok()?;
+    (!v.is_undefined() && !v.is_null()).then_some(v)
+}
+
+pub(crate) fn is_plain_object(v: &JsValue) -> bool {
+    v.is_object() && !js_sys::Array::is_array(v)
+}

@@ -8,6 +8,42 @@ const defaults = {
   platform: new URL(".", import.meta.url).origin,
 };
 
+// The card's stylesheet and markup (src/card.css, src/card.html), put here
+// by `cargo xtask build`. They live in the shell, not the wasm, so that the
+// card's box (a skeleton of its final size) is drawn the moment the element
+// connects, before the wasm has arrived: the page never shifts.
+const CARD_CSS = "__VITRINE_CARD_CSS__";
+const CARD_HTML = "__VITRINE_CARD_HTML__";
+let sheet;
+let template;
+
+/**
+ * Gives `element` its open shadow root, with the stylesheet (constructable,
+ * so a strict style-src CSP allows it) and, if empty, the skeleton. The
+ * layout and theme rules mirror the wasm's (card.rs `View`), so both draw
+ * the same box.
+ */
+function prepare(element, options) {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(CARD_CSS);
+    template = document.createElement("template");
+    template.innerHTML = CARD_HTML;
+  }
+  const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
+  root.adoptedStyleSheets = [sheet];
+  if (!root.firstChild) {
+    const content = template.content.cloneNode(true);
+    const card = content.firstElementChild;
+    card.dataset.state = "loading";
+    card.dataset.layout = options.layout === "compact" ? "compact" : "full";
+    card.dataset.theme = options.theme === "light" || options.theme === "dark" ? options.theme : "auto";
+    card.setAttribute("aria-busy", "true");
+    content.querySelector("[part=fallback]").remove();
+    root.append(content);
+  }
+}
+
 let loading;
 function load() {
   loading ??= init({ module_or_path: new URL("vitrine_wasm_bg.wasm", import.meta.url) }).catch((e) => {
@@ -55,10 +91,11 @@ class Handle {
 
   constructor(element, options) {
     this.#options = { ...options };
+    guard(() => prepare(element, { ...defaults, ...this.#options }));
     load().then(
       () => {
         if (this.#destroyed) return;
-        this.#card = guard(() => new Card(element));
+        this.#card = guard(() => new Card(element, template));
         this.#render();
       },
       () => {},

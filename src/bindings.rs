@@ -9,10 +9,7 @@ use js_sys::{Object, Reflect, JSON};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    CssStyleSheet, Document, DocumentFragment, Element, HtmlTemplateElement, ShadowRoot, ShadowRootInit,
-    ShadowRootMode,
-};
+use web_sys::{DocumentFragment, Element, HtmlTemplateElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 #[wasm_bindgen]
 extern "C" {
@@ -32,57 +29,24 @@ extern "C" {
     fn console_warn(message: &str);
 }
 
-fn document() -> Option<Document> {
-    web_sys::window()?.document()
-}
-
 thread_local! {
-    static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
-    static TEMPLATES: RefCell<Vec<(&'static str, HtmlTemplateElement)>> = const { RefCell::new(Vec::new()) };
     static NUMBER_FORMATS: RefCell<Vec<(&'static str, String, NumberFormat)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The host's open shadow root, attached on first use, with the SDK's
-/// stylesheet adopted. A constructable stylesheet, shared by every element,
-/// because a strict `style-src` CSP blocks inline `<style>` but not these.
-pub(crate) fn shadow_root(host: &Element, css: &str) -> Option<ShadowRoot> {
-    let root = match host.shadow_root() {
-        Some(root) => root,
-        None => {
-            let init = ShadowRootInit::new(ShadowRootMode::Open);
-            host.attach_shadow(&init).ok()?
-        }
-    };
-    let sheet = SHEET.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.is_none() {
-            let sheet = CssStyleSheet::new().ok()?;
-            sheet.replace_sync(css).ok()?;
-            *cell = Some(sheet);
-        }
-        cell.clone()
-    })?;
-    root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
-    Some(root)
+/// The host's open shadow root. The JS shell attaches it first, with the
+/// stylesheet adopted and a skeleton inside, so that the card's box exists
+/// before the wasm has even loaded; this only attaches one if it is missing.
+pub(crate) fn shadow_root(host: &Element) -> Option<ShadowRoot> {
+    match host.shadow_root() {
+        Some(root) => Some(root),
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).ok(),
+    }
 }
 
-/// A fresh copy of a static HTML template (parsed once, then cloned: cloning
-/// is cheaper than building nodes one call at a time). Only static markup
-/// ever goes through here; data goes in with [`set_text`] and [`set_attr`].
-pub(crate) fn clone_template(key: &'static str, html: &'static str) -> Option<DocumentFragment> {
-    TEMPLATES.with(|cell| {
-        let mut templates = cell.borrow_mut();
-        let template = match templates.iter().find(|(k, _)| *k == key) {
-            Some((_, t)) => t.clone(),
-            None => {
-                let t: HtmlTemplateElement = document()?.create_element("template").ok()?.unchecked_into();
-                t.set_inner_html(html);
-                templates.push((key, t.clone()));
-                t
-            }
-        };
-        template.content().clone_node_with_deep(true).ok()?.dyn_into().ok()
-    })
+/// A fresh copy of the card's static template. Only static markup comes
+/// from it; data goes in with [`set_text`] and [`set_attr`].
+pub(crate) fn clone_template(template: &HtmlTemplateElement) -> Option<DocumentFragment> {
+    template.content().clone_node_with_deep(true).ok()?.dyn_into().ok()
 }
 
 /// Replaces everything in the shadow root with `content`.

@@ -12,10 +12,8 @@ use vitrine_core::json::Node;
 use vitrine_core::locale::Locale;
 use vitrine_core::store_link::StoreLink;
 use wasm_bindgen::JsValue;
-use web_sys::{DocumentFragment, Element, ShadowRoot};
+use web_sys::{DocumentFragment, Element, HtmlTemplateElement, ShadowRoot};
 
-const CSS: &str = include_str!("card.css");
-const TEMPLATE: &str = include_str!("card.html");
 
 /// How the card looks, read from the options.
 #[derive(Clone, Copy)]
@@ -80,29 +78,32 @@ fn source(options: &JsValue) -> Source {
 /// [`CardState::loaded`].
 pub(crate) struct CardState {
     host: Element,
+    /// The card's markup (`card.html`), parsed once by the shell.
+    template: HtmlTemplateElement,
     /// The item being fetched, and how to show it once it arrives.
     pending: Option<(View, String, String)>,
 }
 
 impl CardState {
-    pub(crate) fn new(host: Element) -> CardState {
-        CardState { host, pending: None }
+    pub(crate) fn new(host: Element, template: HtmlTemplateElement) -> CardState {
+        CardState { host, template, pending: None }
     }
 
     /// Renders `options`; returns the URL to fetch when the item is loaded
     /// by id (the skeleton is showing meanwhile).
     pub(crate) fn render(&mut self, options: &JsValue) -> Option<String> {
         self.pending = None;
-        let Some(root) = bindings::shadow_root(&self.host, CSS) else {
+        let Some(root) = bindings::shadow_root(&self.host) else {
             bindings::warn("cannot attach a shadow root to this element");
             return None;
         };
         let view = View::from_options(options);
+        let template = &self.template;
         match source(options) {
-            Source::Inline(value) => show(&root, view, value),
-            Source::Invalid(problem) => fallback(&root, view, &problem, None),
+            Source::Inline(value) => show(&root, template, view, value),
+            Source::Invalid(problem) => fallback(&root, template, view, &problem, None),
             Source::Fetch { url, id } => {
-                if let Some(content) = skeleton(view) {
+                if let Some(content) = skeleton(template, view) {
                     bindings::replace_contents(&root, &content);
                 }
                 self.pending = Some((view, id, url.clone()));
@@ -120,7 +121,7 @@ impl CardState {
         let Some((view, id, url)) = self.pending.take() else { return };
         let Some(root) = self.host.shadow_root() else { return };
         let problem = match status {
-            200..=299 if !body.is_undefined() => return show(&root, view, body),
+            200..=299 if !body.is_undefined() => return show(&root, &self.template, view, body),
             200..=299 => ["the platform's answer for item ", &id, " is not JSON"].concat(),
             0 => ["the platform could not be reached at ", &url].concat(),
             404 => ["item ", &id, " is not known to the platform (404)"].concat(),
@@ -132,7 +133,7 @@ impl CardState {
                 s
             }
         };
-        fallback(&root, view, &problem, None);
+        fallback(&root, &self.template, view, &problem, None);
     }
 
     /// Empties the shadow root; a pending answer will be ignored.
@@ -144,11 +145,11 @@ impl CardState {
     }
 }
 
-fn show(root: &ShadowRoot, view: View, value: JsValue) {
+fn show(root: &ShadowRoot, template: &HtmlTemplateElement, view: View, value: JsValue) {
     let node = JsNode(value);
     match Item::from_node(&node) {
         Ok(item) => {
-            if let Some(content) = filled(view, &item) {
+            if let Some(content) = filled(template, view, &item) {
                 bindings::replace_contents(root, &content);
             }
         }
@@ -160,14 +161,14 @@ fn show(root: &ShadowRoot, view: View, value: JsValue) {
                 .and_then(|s| s.field("url"))
                 .and_then(|u| u.as_string())
                 .and_then(|u| StoreLink::check(&u).ok());
-            fallback(root, view, &e.message(), link.as_ref());
+            fallback(root, template, view, &e.message(), link.as_ref());
         }
     }
 }
 
 /// The template, cloned, with its root marked for `state` and `view`.
-fn card(view: View, state: &str) -> Option<(DocumentFragment, Element)> {
-    let content = bindings::clone_template("card", TEMPLATE)?;
+fn card(template: &HtmlTemplateElement, view: View, state: &str) -> Option<(DocumentFragment, Element)> {
+    let content = bindings::clone_template(template)?;
     let article = bindings::part(&content, "card")?;
     bindings::set_attr(&article, "data-state", state);
     bindings::set_attr(&article, "data-theme", view.theme);
@@ -176,8 +177,8 @@ fn card(view: View, state: &str) -> Option<(DocumentFragment, Element)> {
     Some((content, article))
 }
 
-fn skeleton(view: View) -> Option<DocumentFragment> {
-    let (content, article) = card(view, "loading")?;
+fn skeleton(template: &HtmlTemplateElement, view: View) -> Option<DocumentFragment> {
+    let (content, article) = card(template, view, "loading")?;
     bindings::set_attr(&article, "aria-busy", "true");
     bindings::set_attr(&article, "aria-label", view.locale.texts().loading);
     if let Some(fallback) = bindings::part(&content, "fallback") {
@@ -186,8 +187,8 @@ fn skeleton(view: View) -> Option<DocumentFragment> {
     Some(content)
 }
 
-fn filled(view: View, item: &Item) -> Option<DocumentFragment> {
-    let (content, article) = card(view, "ready")?;
+fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<DocumentFragment> {
+    let (content, article) = card(template, view, "ready")?;
     let locale = view.locale;
     let texts = locale.texts();
     let part = |name| bindings::part(&content, name);
@@ -276,9 +277,9 @@ fn set_store_link(anchor: &Element, link: &StoreLink) {
 }
 
 /// The compact fallback, in the card's own box, after one console warning.
-fn fallback(root: &ShadowRoot, view: View, problem: &str, link: Option<&StoreLink>) {
+fn fallback(root: &ShadowRoot, template: &HtmlTemplateElement, view: View, problem: &str, link: Option<&StoreLink>) {
     bindings::warn(problem);
-    let Some((content, article)) = card(view, "error") else { return };
+    let Some((content, article)) = card(template, view, "error") else { return };
     let texts = view.locale.texts();
     bindings::set_attr(&article, "aria-label", texts.fallback);
     if let Some(fallback) = bindings::part(&content, "fallback") {

@@ -13,7 +13,7 @@ mod card;
 mod js_node;
 
 use wasm_bindgen::prelude::*;
-use web_sys::Element;
+use web_sys::{Element, HtmlTemplateElement};
 
 // The default allocator costs about 3 KB gzip more than lol_alloc's free list.
 #[cfg(target_arch = "wasm32")]
@@ -31,10 +31,11 @@ pub struct Card(card::CardState);
 
 #[wasm_bindgen]
 impl Card {
-    /// A card that will render into `host`'s open shadow root.
+    /// A card that will render into `host`'s open shadow root, cloning
+    /// `template` (the parsed `card.html`).
     #[wasm_bindgen(constructor)]
-    pub fn new(host: Element) -> Card {
-        Card(card::CardState::new(host))
+    pub fn new(host: Element, template: HtmlTemplateElement) -> Card {
+        Card(card::CardState::new(host, template))
     }
 
     /// Renders a complete set of options. Returns the URL the shell must

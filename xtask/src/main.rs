@@ -1,1 +1,244 @@
-fn main(){}
+//! `cargo xtask <task>`: the project's whole tool chain, runnable on a fresh
+//! machine. Every task first installs what it is missing, idempotently:
+//! the wasm32 target, wasm-bindgen-cli at exactly the Cargo.lock version
+//! (into `.tools/`), npm packages from committed lockfiles (binaryen's
+//! wasm-opt for the build; playwright-core and axe-core for tests), and
+//! Debian packages for tests (chromium, chromium-driver, fonts, brotli).
+//!
+//! Plain `std` only: xtask must compile before anything else is installed.
+
+mod platform;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  build            build the npm package into pkg/ (wasm-bindgen glue, wasm-opt'd .wasm, types)
+  demo [ADDR]      build, then serve the demo on ADDR (default 127.0.0.1:8080) with a seeded database
+  test             every test: fmt, clippy, native, wasm in Chromium, end-to-end in Chromium
+  bench            build, then print the shipped sizes (raw / gzip -9 / brotli -q 11)";
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => build().map(|_| ()),
+        Some("demo") => demo(args.get(1).map(String::as_str).unwrap_or("127.0.0.1:8080")),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
+
+/// Runs a command in the workspace root, echoing it; fails on a non-zero exit.
+pub fn run(cmd: &mut Command) -> Result {
+    eprintln!("$ {}", describe(cmd));
+    let status = cmd.current_dir_if_unset().status().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(cmd)))
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+trait CurrentDir {
+    fn current_dir_if_unset(&mut self) -> &mut Self;
+}
+
+impl CurrentDir for Command {
+    fn current_dir_if_unset(&mut self) -> &mut Self {
+        if self.get_current_dir().is_none() {
+            self.current_dir(root());
+        }
+        self
+    }
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+const WASM_FEATURES: &[&str] = &[
+    // The release profile keeps no target_features section for wasm-opt to
+    // read, so the features rustc 1.95 emits are named here. Never
+    // --all-features: the output would use proposals browsers reject.
+    "--enable-bulk-memory",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+];
+
+/// Builds `pkg/`: a complete npm package. Returns its path.
+fn build() -> Result<PathBuf> {
+    tools::ensure_build_tools()?;
+    let root = root();
+    run(cargo().args(["build", "--package", "vitrine", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"]))?;
+    let raw = root.join("target/wasm32-unknown-unknown/wasm-release/vitrine.wasm");
+    let bindgen_out = root.join("target/wasm-bindgen");
+    let _ = std::fs::remove_dir_all(&bindgen_out);
+    run(Command::new(tools::wasm_bindgen())
+        .args(["--target", "web", "--out-name", "vitrine_wasm", "--no-typescript", "--out-dir"])
+        .arg(&bindgen_out)
+        .arg(&raw))?;
+
+    let pkg = root.join("pkg");
+    let _ = std::fs::remove_dir_all(&pkg);
+    std::fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
+    run(Command::new(tools::wasm_opt())
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .args(WASM_FEATURES)
+        .arg(bindgen_out.join("vitrine_wasm_bg.wasm"))
+        .arg("-o")
+        .arg(pkg.join("vitrine_wasm_bg.wasm")))?;
+    copy(&bindgen_out.join("vitrine_wasm.js"), &pkg.join("vitrine_wasm.js"))?;
+    let template = root.join("pkg-template");
+    for entry in std::fs::read_dir(&template).map_err(|e| e.to_string())? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let name = entry.file_name();
+        let text = std::fs::read_to_string(entry.path()).map_err(|e| e.to_string())?;
+        let text = text
+            .replace("0.0.0-workspace", env!("CARGO_PKG_VERSION"))
+            .replace(r#""__VITRINE_CARD_CSS__""#, &js_string(&read(&root.join("src/card.css"))?))
+            .replace(r#""__VITRINE_CARD_HTML__""#, &js_string(read(&root.join("src/card.html"))?.trim()));
+        std::fs::write(pkg.join(&name), text).map_err(|e| e.to_string())?;
+    }
+    eprintln!("xtask: built {}", pkg.display());
+    Ok(pkg)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `text` as a JavaScript string literal.
+fn js_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn copy(from: &Path, to: &Path) -> Result {
+    std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("copy {} -> {}: {e}", from.display(), to.display()))
+}
+
+fn demo(listen: &str) -> Result {
+    build()?;
+    run(cargo().args(["build", "--release", "--package", "vitrine-platform"]))?;
+    let root = root();
+    let data = root.join("target/demo-data");
+    eprintln!("xtask: starting the platform; open the URL below (Ctrl-C stops it)");
+    run(Command::new(root.join("target/release/vitrine-platform"))
+        .args(["--listen", listen, "--data"])
+        .arg(&data)
+        .arg("--www")
+        .arg(root.join("www"))
+        .arg("--pkg")
+        .arg(root.join("pkg")))
+}
+
+fn test() -> Result {
+    tools::ensure_test_tools()?;
+    let root = root();
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args(["clippy", "--package", "vitrine", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"]))?;
+    // Native: the core, the platform, xtask.
+    run(cargo().args(["test", "--workspace"]))?;
+    // The DOM layer, compiled to wasm, in headless Chromium.
+    run(cargo()
+        .args(["test", "--package", "vitrine", "--target", "wasm32-unknown-unknown"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools::wasm_bindgen_test_runner())
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+    // End to end: the built package, served by the platform, in Chromium.
+    build()?;
+    run(cargo().args(["build", "--package", "vitrine-platform"]))?;
+    let server = platform::Platform::start(&root.join("target/debug/vitrine-platform"))?;
+    let e2e = root.join("tests/e2e");
+    let result = run(Command::new("node")
+        .args(["--test", "--test-concurrency=1"])
+        .arg(e2e.join("card.test.mjs"))
+        .env("VITRINE_URL", &server.url)
+        .env("VITRINE_ARTIFACTS", root.join("target/e2e"))
+        .current_dir(&e2e));
+    drop(server);
+    result?;
+    eprintln!("xtask: all tests passed");
+    Ok(())
+}
+
+fn bench() -> Result {
+    tools::ensure_bench_tools()?;
+    let pkg = build()?;
+    let shipped = ["vitrine.js", "vitrine_wasm.js", "vitrine_wasm_bg.wasm"];
+    let mut rows = Vec::new();
+    let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
+    println!("\nBytes a page downloads for its first card (pkg/):\n");
+    println!("{:<24} {:>10} {:>10} {:>12}", "file", "raw", "gzip -9", "brotli -q 11");
+    for name in shipped {
+        let path = pkg.join(name);
+        let raw = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
+        let gz = compressed_len(Command::new("gzip").args(["-9", "-c"]).arg(&path))?;
+        let br = compressed_len(Command::new("brotli").args(["-q", "11", "-c"]).arg(&path))?;
+        println!("{name:<24} {raw:>10} {gz:>10} {br:>12}");
+        rows.push(format!(r#"{{"file":"{name}","raw":{raw},"gzip":{gz},"brotli":{br}}}"#));
+        raw_total += raw;
+        gz_total += gz;
+        br_total += br;
+    }
+    println!("{:<24} {raw_total:>10} {gz_total:>10} {br_total:>12}", "total");
+    println!("\nbudget: 20480 bytes gzip for card + follow + links + beacons");
+    let report = root().join("target/bench");
+    std::fs::create_dir_all(&report).map_err(|e| e.to_string())?;
+    let json = format!(
+        r#"{{"sizes":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480}}"#,
+        rows.join(",")
+    );
+    std::fs::write(report.join("report.json"), json).map_err(|e| e.to_string())?;
+    println!("wrote target/bench/report.json");
+    Ok(())
+}
+
+fn compressed_len(cmd: &mut Command) -> Result<u64> {
+    let out = cmd.output().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    if !out.status.success() {
+        return Err(format!("`{}` failed", describe(cmd)));
+    }
+    Ok(out.stdout.len() as u64)
+}

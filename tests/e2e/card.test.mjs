@@ -1,0 +1,349 @@
+// End-to-end: the built package (pkg/), served by the platform with its
+// seeded database, in Debian's headless Chromium. Run by `cargo xtask test`,
+// which starts the platform and sets VITRINE_URL.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.VITRINE_URL ?? "http://127.0.0.1:8080";
+const ARTIFACTS = process.env.VITRINE_ARTIFACTS ?? "../../target/e2e";
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+let browser;
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+});
+after(() => browser?.close());
+
+/** A fresh page that records console warnings and uncaught errors. */
+async function open(path, { width = 1280, route } = {}) {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  page.warnings = [];
+  page.errors = [];
+  page.on("console", (m) => m.type() === "warning" && page.warnings.push(m.text()));
+  page.on("pageerror", (e) => page.errors.push(e.message));
+  if (route) await route(page);
+  if (path) await page.goto(BASE + path);
+  return page;
+}
+
+/** Waits until every card on the page has left the loading state. */
+async function settled(page, count) {
+  await page.waitForFunction((n) => {
+    const cards = [...document.querySelectorAll("vitrine-card, [data-test-card]")];
+    const states = cards.map((c) => c.shadowRoot?.querySelector("[part=card]")?.dataset.state);
+    return states.length >= n && states.every((s) => s === "ready" || s === "error");
+  }, count);
+}
+
+/** What a person sees in one card, read from its parts. */
+function readCard(page, selector) {
+  return page.evaluate((sel) => {
+    const root = document.querySelector(sel).shadowRoot;
+    const part = (name) => root.querySelector(`[part~="${name}"]`);
+    const text = (name) => part(name)?.textContent ?? null;
+    const buy = part("buy");
+    return {
+      state: part("card").dataset.state,
+      label: part("card").getAttribute("aria-label") ?? part(part("card").getAttribute("aria-labelledby") ? "title" : "card")?.textContent,
+      title: text("title"), reason: text("reason"), creator: part("creator")?.innerText ?? null,
+      price: text("price"), original: text("original-price"), stock: text("stock"), partner: text("partner"),
+      image: part("image")?.getAttribute("src"), alt: part("image")?.getAttribute("alt"),
+      buy: buy && { text: buy.textContent, href: buy.getAttribute("href"), rel: buy.getAttribute("rel"),
+        target: buy.getAttribute("target"), disabled: buy.getAttribute("aria-disabled") },
+      fallback: part("fallback") && { text: part("fallback").innerText, link: part("fallback").querySelector("a")?.getAttribute("href") ?? null },
+      box: part("card").getBoundingClientRect().toJSON(),
+    };
+  }, selector);
+}
+
+/** Mounts cards with the JS API on the fixtures page; returns their selectors. */
+async function mount(page, cards) {
+  await page.evaluate(async (cards) => {
+    const { mountCard } = await import("/pkg/vitrine.js");
+    for (const [i, options] of cards.entries()) {
+      const el = document.createElement("div");
+      el.id = "c" + i;
+      el.dataset.testCard = "";
+      document.getElementById("stage").append(el);
+      mountCard(el, options);
+    }
+  }, cards);
+  await settled(page, cards.length);
+  return cards.map((_, i) => "#c" + i);
+}
+
+function goodItem(origin = BASE) {
+  return {
+    id: "itm_test", title: "Test mug", image: origin + "/media/mug.svg", reason: "Because it is a test.",
+    price: { amount: "89.00", currency: "CNY" }, original_price: { amount: "129.00", currency: "CNY" }, stock: 3,
+    store: { url: "https://item.taobao.com/item.htm?id=624519851234" },
+    creator: { id: "cr_t", name: "Tess", avatar: origin + "/media/avatar-lin.svg", followers: 10, verified: true },
+  };
+}
+
+test("the blog post shows three live cards with the creator's words, price, stock and a buy link", async () => {
+  const page = await open("/blog.html");
+  await settled(page, 3);
+  const mug = await readCard(page, "#pick-mug");
+  assert.equal(mug.state, "ready");
+  assert.equal(mug.title, "手作粗陶马克杯 350ml 哑光釉 可进洗碗机");
+  assert.match(mug.reason, /^每天早上用它喝咖啡/);
+  assert.match(mug.creator, /林小满/);
+  assert.equal(mug.price, "¥89.00");
+  assert.match(mug.original, /¥129\.00/);
+  assert.equal(mug.stock, "有货");
+  assert.equal(mug.partner, "淘宝");
+  assert.equal(mug.alt, mug.title);
+  assert.equal(mug.image, BASE + "/media/mug.svg");
+  assert.deepEqual(mug.buy, { text: "去淘宝购买", href: "https://item.taobao.com/item.htm?id=624519851234",
+    rel: "sponsored noopener", target: "_blank", disabled: null });
+  assert.equal(mug.fallback, null);
+  const tea = await readCard(page, "#pick-tea");
+  assert.equal(tea.partner, "天猫");
+  assert.equal(tea.buy.text, "去天猫购买");
+  const camera = await readCard(page, "#pick-camera");
+  assert.equal(camera.stock, "仅剩 2 件");
+  assert.ok(camera.box.height < mug.box.height, "the sidebar card is compact");
+  assert.equal(await page.evaluate(() =>
+    document.querySelector("#pick-camera").shadowRoot.querySelector("[part=card]").dataset.layout), "compact");
+  await page.screenshot({ path: ARTIFACTS + "/blog.png", fullPage: true });
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(page.warnings, []);
+  await page.close();
+});
+
+test("English, dark theme and sold out on the demo index", async () => {
+  const page = await open("/");
+  await settled(page, 6);
+  const headphones = await readCard(page, "vitrine-card[item=itm_nc_headphones]");
+  assert.equal(headphones.price, "CN¥1,899.00");
+  assert.equal(headphones.stock, "Only 5 left");
+  assert.equal(headphones.buy.text, "Buy on JD");
+  const keyboard = await readCard(page, "vitrine-card[item=itm_keyboard_75]");
+  assert.equal(keyboard.stock, "Sold out");
+  assert.equal(keyboard.buy.href, null, "sold out keeps the card but not the link");
+  assert.equal(keyboard.buy.disabled, "true");
+  const theme = await page.evaluate(() =>
+    document.querySelector("vitrine-card[theme=dark]").shadowRoot.querySelector("[part=card]").dataset.theme);
+  assert.equal(theme, "dark");
+  await page.screenshot({ path: ARTIFACTS + "/index.png", fullPage: true });
+  await page.close();
+});
+
+test("bad data renders the fallback in the card's own box, with one warning naming the problem", async () => {
+  const page = await open("/test/fixtures.html");
+  const cases = [
+    [{ item: goodItem() }, null],
+    [{ item: { ...goodItem(), price: { amount: 89, currency: "CNY" } } },
+      "vitrine: item.price.amount must be a non-negative decimal string"],
+    [{ item: { ...goodItem(), title: undefined } },
+      "vitrine: item.title must be a non-empty string of at most 200 characters"],
+    [{ item: { ...goodItem(), stock: -4 } },
+      "vitrine: item.stock must be null or a whole number from 0 to 1000000000"],
+    [{ itemId: "itm_unknown" }, "vitrine: item itm_unknown is not known to the platform (404)"],
+    [{ itemId: "itm_ceramic_mug", platform: "http://127.0.0.1:9" },
+      "vitrine: the platform could not be reached at http://127.0.0.1:9/v1/items/itm_ceramic_mug"],
+    [{ itemId: "bad id!" }, `vitrine: item id "bad id!" is not an id of 1 to 64 letters, digits, '_' or '-'`],
+    [{ item: "nonsense" }, "vitrine: item must be an object"],
+    [{}, "vitrine: no item to show: set the item attribute (itemId) or put the item's JSON inside the element"],
+  ];
+  const selectors = await mount(page, cases.map(([options]) => options));
+  const good = await readCard(page, selectors[0]);
+  assert.equal(good.state, "ready");
+  for (const [i, [, warning]] of cases.entries()) {
+    if (!warning) continue;
+    const card = await readCard(page, selectors[i]);
+    assert.equal(card.state, "error", warning);
+    assert.match(card.fallback.text, /这条推荐暂时无法显示/);
+    assert.equal(card.box.height, good.box.height, "the fallback keeps the card's size: " + warning);
+    assert.equal(page.warnings.filter((w) => w === warning).length, 1, "one warning: " + warning);
+  }
+  // A bad price still lets the reader reach the (safe) store page.
+  const badPrice = await readCard(page, selectors[1]);
+  assert.equal(badPrice.fallback.link, "https://item.taobao.com/item.htm?id=624519851234");
+  assert.equal(page.warnings.length, cases.length - 1, page.warnings.join("\n"));
+  assert.deepEqual(page.errors, [], "nothing is thrown into the host page");
+  await page.close();
+});
+
+test("an unsafe store link keeps the card and disables buying", async () => {
+  const page = await open("/test/fixtures.html");
+  const [sel] = await mount(page, [{ item: { ...goodItem(), store: { url: "javascript:alert(document.domain)" } } }]);
+  const card = await readCard(page, sel);
+  assert.equal(card.state, "ready");
+  assert.equal(card.buy.href, null);
+  assert.equal(card.buy.disabled, "true");
+  assert.deepEqual(page.warnings, ["vitrine: item.store.url was refused (scheme); buying is disabled"]);
+  const hrefs = await page.evaluate(() => [...document.querySelector("#c0").shadowRoot.querySelectorAll("[href]")].map((a) => a.getAttribute("href")));
+  assert.ok(hrefs.every((h) => !/^javascript:/i.test(h)), "no javascript: URL anywhere");
+  await page.close();
+});
+
+test("inline JSON, update() and destroy() through the element and the handle", async () => {
+  const page = await open("/test/fixtures.html");
+  await page.evaluate(async () => {
+    await import("/pkg/vitrine.js");
+    const el = document.createElement("vitrine-card");
+    el.id = "inline";
+    const data = document.createElement("script");
+    data.type = "application/json";
+    data.textContent = JSON.stringify({
+      id: "itm_inline", title: "Inline item", image: location.origin + "/media/tote.svg", reason: "Inline reason",
+      price: { amount: "10", currency: "USD" }, stock: null, store: { url: "https://weidian.com/item.html?itemID=1" },
+      creator: { id: "cr_i", name: "Ina", avatar: location.origin + "/media/avatar-maya.svg", followers: 1 },
+    });
+    el.append(data);
+    el.setAttribute("locale", "en");
+    document.getElementById("stage").append(el);
+  });
+  await settled(page, 1);
+  let card = await readCard(page, "#inline");
+  assert.equal(card.title, "Inline item");
+  assert.equal(card.price, "$10.00");
+  assert.equal(card.stock, "", "unknown stock shows no stock line");
+  assert.equal(card.buy.text, "Buy on Weidian");
+  await page.evaluate(() => document.querySelector("#inline").setAttribute("locale", "zh-CN"));
+  await page.waitForFunction(() => document.querySelector("#inline").shadowRoot.querySelector("[part=buy]").textContent === "去微店购买");
+  await page.evaluate(() => document.querySelector("#inline").remove());
+  const handle = await page.evaluate(async () => {
+    const { mountCard } = await import("/pkg/vitrine.js");
+    const el = document.createElement("div");
+    el.id = "handle";
+    document.getElementById("stage").append(el);
+    const h = mountCard(el, { itemId: "itm_linen_tote" });
+    await new Promise((r) => setTimeout(r, 500));
+    h.update({ layout: "compact" });
+    const layout = el.shadowRoot.querySelector("[part=card]")?.dataset.layout;
+    h.destroy();
+    return { layout, after: el.shadowRoot.childNodes.length };
+  });
+  assert.deepEqual(handle, { layout: "compact", after: 0 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("host page styles do not leak into the card", async () => {
+  const measure = async (path) => {
+    const page = await open(path, { width: 800 });
+    await settled(page, 1);
+    const m = await page.evaluate(() => {
+      const root = document.querySelector("vitrine-card").shadowRoot;
+      const out = {};
+      for (const name of ["card", "title", "reason", "price", "buy", "image"]) {
+        const el = root.querySelector(`[part~=${name}]`);
+        const cs = getComputedStyle(el);
+        const r = el.getBoundingClientRect();
+        out[name] = { w: r.width, h: r.height, font: cs.font, color: cs.color, ls: cs.letterSpacing,
+          align: cs.textAlign, dir: cs.direction, transform: cs.textTransform, border: cs.borderTopWidth };
+      }
+      return out;
+    });
+    await page.close();
+    return m;
+  };
+  const neutral = await measure("/test/neutral.html");
+  const hostile = await measure("/test/hostile.html");
+  assert.deepEqual(hostile, neutral);
+});
+
+test("the strict-CSP page works with no policy violation", async () => {
+  const page = await open("/csp.html");
+  const response = await page.goto(BASE + "/csp.html");
+  assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'; style-src 'self'/);
+  await settled(page, 3);
+  assert.equal((await readCard(page, "vitrine-card[item=itm_nc_headphones]")).state, "ready");
+  assert.equal((await readCard(page, "#broken")).state, "error");
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("axe-core finds no accessibility violations", async () => {
+  for (const path of ["/blog.html", "/", "/csp.html"]) {
+    const page = await open(path);
+    await settled(page, 3);
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () =>
+      (await window.axe.run(document, { resultTypes: ["violations"] })).violations.map((v) =>
+        `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`));
+    assert.deepEqual(violations, [], path);
+    await page.close();
+  }
+});
+
+test("the buy link is reachable by keyboard and shows a focus ring", async () => {
+  const page = await open("/test/neutral.html");
+  await settled(page, 1);
+  await page.keyboard.press("Tab");
+  const focus = await page.evaluate(() => {
+    const el = document.querySelector("vitrine-card").shadowRoot.activeElement;
+    const cs = getComputedStyle(el);
+    return { part: el?.getAttribute("part"), outline: cs.outlineStyle, width: cs.outlineWidth };
+  });
+  assert.deepEqual(focus, { part: "buy", outline: "solid", width: "3px" });
+  await page.close();
+});
+
+test("loading by id shows a skeleton of exactly the final size: no layout shift", async () => {
+  // Delay the item API so the skeleton is on screen for a while.
+  const page = await open(null, {
+    route: async (p) => {
+      await p.addInitScript(() => {
+        window.__shifts = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
+        }).observe({ type: "layout-shift", buffered: true });
+      });
+      await p.route("**/v1/items/*", async (route) => {
+        await new Promise((r) => setTimeout(r, 600));
+        await route.continue();
+      });
+    },
+  });
+  await page.goto(BASE + "/blog.html");
+  await page.waitForFunction(() =>
+    document.querySelector("#pick-mug").shadowRoot?.querySelector("[part=card]")?.dataset.state === "loading");
+  const skeleton = await page.evaluate(() =>
+    document.querySelector("#pick-mug").shadowRoot.querySelector("[part=card]").getBoundingClientRect().toJSON());
+  await settled(page, 3);
+  const final = (await readCard(page, "#pick-mug")).box;
+  assert.deepEqual(final, skeleton);
+  await page.waitForTimeout(300);
+  const shifts = await page.evaluate(() => window.__shifts);
+  assert.equal(shifts.reduce((a, b) => a + b, 0), 0, "CLS: " + JSON.stringify(shifts));
+  await page.close();
+});
+
+test("the card looks right from 240 px to 640 px wide", async () => {
+  const page = await open("/test/fixtures.html");
+  for (const [width, layout] of [[240, "full"], [360, "full"], [640, "full"], [240, "compact"], [640, "compact"]]) {
+    const overflow = await page.evaluate(async ({ width, layout }) => {
+      const { mountCard } = await import("/pkg/vitrine.js");
+      const el = document.createElement("div");
+      el.style.width = width + "px";
+      document.getElementById("stage").replaceChildren(el);
+      mountCard(el, { itemId: "itm_nc_headphones", layout });
+      await new Promise((r) => {
+        const check = () => el.shadowRoot?.querySelector("[data-state=ready]") ? r() : setTimeout(check, 20);
+        check();
+      });
+      const root = el.shadowRoot;
+      const card = root.querySelector("[part=card]").getBoundingClientRect();
+      // Every part lies inside the card, and no text box overflows sideways.
+      return [...root.querySelectorAll("[part]")].filter((p) => {
+        const r = p.getBoundingClientRect();
+        return r.width > 0 && (r.left < card.left - 0.5 || r.right > card.right + 0.5 || p.scrollWidth > p.clientWidth + 1);
+      }).map((p) => p.getAttribute("part") + ":" + p.scrollWidth + ">" + p.clientWidth);
+    }, { width, layout });
+    assert.deepEqual(overflow, [], `${layout} at ${width}px`);
+  }
+  await page.close();
+});

@@ -1,0 +1,79 @@
+//! Starting the platform for tests, on a free port and a fresh database.
+
+use crate::Result;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running platform, stopped when dropped.
+pub struct Platform {
+    child: Child,
+    pub url: String,
+    data: std::path::PathBuf,
+}
+
+impl Platform {
+    pub fn start(binary: &Path) -> Result<Platform> {
+        let root = crate::root();
+        let data = std::env::temp_dir().join(format!("vitrine-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        let mut child = Command::new(binary)
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(&data)
+            .arg("--www")
+            .arg(root.join("www"))
+            .arg("--pkg")
+            .arg(root.join("pkg"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", binary.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    eprintln!("{line}");
+                    if let Some(url) = line.split("serving on ").nth(1) {
+                        break url.trim().trim_end_matches('/').to_string();
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    return Err("the platform exited before it was serving".into());
+                }
+            }
+        };
+        // Keep echoing what the server prints, without blocking it.
+        std::thread::spawn(move || lines.map_while(|l| l.ok()).for_each(|l| eprintln!("{l}")));
+        let platform = Platform { child, url, data };
+        platform.wait_healthy()?;
+        Ok(platform)
+    }
+
+    fn wait_healthy(&self) -> Result {
+        let addr = self.url.trim_start_matches("http://");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(mut s) = TcpStream::connect(addr) {
+                let _ = write!(s, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.1 200") {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!("{} never answered /healthz", self.url))
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}

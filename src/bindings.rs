@@ -9,7 +9,9 @@ use js_sys::{Object, Reflect, JSON};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DocumentFragment, Element, HtmlTemplateElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{
+    DocumentFragment, Element, HtmlTemplateElement, ShadowRoot, ShadowRootInit, ShadowRootMode,
+};
 
 #[wasm_bindgen]
 extern "C" {
@@ -39,14 +41,21 @@ thread_local! {
 pub(crate) fn shadow_root(host: &Element) -> Option<ShadowRoot> {
     match host.shadow_root() {
         Some(root) => Some(root),
-        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).ok(),
+        None => host
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .ok(),
     }
 }
 
 /// A fresh copy of the card's static template. Only static markup comes
 /// from it; data goes in with [`set_text`] and [`set_attr`].
 pub(crate) fn clone_template(template: &HtmlTemplateElement) -> Option<DocumentFragment> {
-    template.content().clone_node_with_deep(true).ok()?.dyn_into().ok()
+    template
+        .content()
+        .clone_node_with_deep(true)
+        .ok()?
+        .dyn_into()
+        .ok()
 }
 
 /// Replaces everything in the shadow root with `content`.
@@ -100,7 +109,10 @@ pub(crate) fn warn(message: &str) {
 pub(crate) fn format_money(locale: &'static str, currency: &str, amount: &str) -> String {
     NUMBER_FORMATS.with(|cell| {
         let mut formats = cell.borrow_mut();
-        let cached = formats.iter().find(|(l, c, _)| *l == locale && c == currency).map(|(_, _, f)| f.clone());
+        let cached = formats
+            .iter()
+            .find(|(l, c, _)| *l == locale && c == currency)
+            .map(|(_, _, f)| f.clone());
         let format = match cached {
             Some(f) => f,
             None => {

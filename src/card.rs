@@ -14,7 +14,6 @@ use vitrine_core::store_link::StoreLink;
 use wasm_bindgen::JsValue;
 use web_sys::{DocumentFragment, Element, HtmlTemplateElement, ShadowRoot};
 
-
 /// How the card looks, read from the options.
 #[derive(Clone, Copy)]
 struct View {
@@ -65,9 +64,18 @@ fn source(options: &JsValue) -> Source {
         );
     };
     if !is_id(&id) {
-        return Source::Invalid(["item id \"", &id, "\" is not an id of 1 to 64 letters, digits, '_' or '-'"].concat());
+        return Source::Invalid(
+            [
+                "item id \"",
+                &id,
+                "\" is not an id of 1 to 64 letters, digits, '_' or '-'",
+            ]
+            .concat(),
+        );
     }
-    let platform = bindings::get(options, "platform").and_then(|v| v.as_string()).unwrap_or_default();
+    let platform = bindings::get(options, "platform")
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
     let url = [platform.trim_end_matches('/'), "/v1/items/", &id].concat();
     Source::Fetch { url, id }
 }
@@ -86,7 +94,11 @@ pub(crate) struct CardState {
 
 impl CardState {
     pub(crate) fn new(host: Element, template: HtmlTemplateElement) -> CardState {
-        CardState { host, template, pending: None }
+        CardState {
+            host,
+            template,
+            pending: None,
+        }
     }
 
     /// Renders `options`; returns the URL to fetch when the item is loaded
@@ -118,8 +130,12 @@ impl CardState {
     /// (`undefined` when it was not JSON). Ignored when nothing is pending,
     /// so a late answer after another render or a destroy paints nothing.
     pub(crate) fn loaded(&mut self, status: u16, body: JsValue) {
-        let Some((view, id, url)) = self.pending.take() else { return };
-        let Some(root) = self.host.shadow_root() else { return };
+        let Some((view, id, url)) = self.pending.take() else {
+            return;
+        };
+        let Some(root) = self.host.shadow_root() else {
+            return;
+        };
         let problem = match status {
             200..=299 if !body.is_undefined() => return show(&root, &self.template, view, body),
             200..=299 => ["the platform's answer for item ", &id, " is not JSON"].concat(),
@@ -167,7 +183,11 @@ fn show(root: &ShadowRoot, template: &HtmlTemplateElement, view: View, value: Js
 }
 
 /// The template, cloned, with its root marked for `state` and `view`.
-fn card(template: &HtmlTemplateElement, view: View, state: &str) -> Option<(DocumentFragment, Element)> {
+fn card(
+    template: &HtmlTemplateElement,
+    view: View,
+    state: &str,
+) -> Option<(DocumentFragment, Element)> {
     let content = bindings::clone_template(template)?;
     let article = bindings::part(&content, "card")?;
     bindings::set_attr(&article, "data-state", state);
@@ -229,7 +249,10 @@ fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<Doc
 
     let tag = locale.tag();
     let price = &item.price;
-    bindings::set_text(&part("price")?, &bindings::format_money(tag, &price.currency, price.amount.as_str()));
+    bindings::set_text(
+        &part("price")?,
+        &bindings::format_money(tag, &price.currency, price.amount.as_str()),
+    );
     let original = part("original-price")?;
     match item.discounted_from() {
         Some(was) => {
@@ -237,7 +260,10 @@ fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<Doc
                 bindings::set_text(&label, texts.original_price);
             }
             if let Some(value) = bindings::by_class(&original, "was") {
-                bindings::set_text(&value, &bindings::format_money(tag, &was.currency, was.amount.as_str()));
+                bindings::set_text(
+                    &value,
+                    &bindings::format_money(tag, &was.currency, was.amount.as_str()),
+                );
             }
         }
         None => bindings::remove(&original),
@@ -256,10 +282,21 @@ fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<Doc
         (link, state) => {
             bindings::set_attr(&buy, "role", "link");
             bindings::set_attr(&buy, "aria-disabled", "true");
-            let label = if state == StockState::SoldOut { texts.sold_out } else { texts.unavailable };
+            let label = if state == StockState::SoldOut {
+                texts.sold_out
+            } else {
+                texts.unavailable
+            };
             bindings::set_text(&buy, label);
             if let Err(e) = link {
-                bindings::warn(&["item.store.url was refused (", e.reason(), "); buying is disabled"].concat());
+                bindings::warn(
+                    &[
+                        "item.store.url was refused (",
+                        e.reason(),
+                        "); buying is disabled",
+                    ]
+                    .concat(),
+                );
             }
         }
     }
@@ -277,9 +314,17 @@ fn set_store_link(anchor: &Element, link: &StoreLink) {
 }
 
 /// The compact fallback, in the card's own box, after one console warning.
-fn fallback(root: &ShadowRoot, template: &HtmlTemplateElement, view: View, problem: &str, link: Option<&StoreLink>) {
+fn fallback(
+    root: &ShadowRoot,
+    template: &HtmlTemplateElement,
+    view: View,
+    problem: &str,
+    link: Option<&StoreLink>,
+) {
     bindings::warn(problem);
-    let Some((content, article)) = card(template, view, "error") else { return };
+    let Some((content, article)) = card(template, view, "error") else {
+        return;
+    };
     let texts = view.locale.texts();
     bindings::set_attr(&article, "aria-label", texts.fallback);
     if let Some(fallback) = bindings::part(&content, "fallback") {

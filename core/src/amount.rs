@@ -42,7 +42,10 @@ impl Amount {
                 scale /= 10;
             }
         }
-        Some(Amount { text: text.to_owned(), thousandths })
+        Some(Amount {
+            text: text.to_owned(),
+            thousandths,
+        })
     }
 
     /// The amount as written on the wire.
@@ -106,8 +109,24 @@ mod tests {
     #[test]
     fn refuses_everything_else() {
         for text in [
-            "", ".", "1.", ".5", "-1", "+1", "1e3", "01", "00.5", "1,000", " 1", "1 ", "1.2345",
-            "1000000000", "NaN", "Infinity", "１２", "0x10",
+            "",
+            ".",
+            "1.",
+            ".5",
+            "-1",
+            "+1",
+            "1e3",
+            "01",
+            "00.5",
+            "1,000",
+            " 1",
+            "1 ",
+            "1.2345",
+            "1000000000",
+            "NaN",
+            "Infinity",
+            "１２",
+            "0x10",
         ] {
             assert_eq!(Amount::parse(text), None, "{text:?} accepted");
         }

@@ -122,14 +122,25 @@ fn object<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<N, Item
     }
 }
 
-fn string<N: Node>(parent: &N, key: &str, field: &'static str, rule: &'static str) -> Result<String, ItemError> {
+fn string<N: Node>(
+    parent: &N,
+    key: &str,
+    field: &'static str,
+    rule: &'static str,
+) -> Result<String, ItemError> {
     match parent.field(key).and_then(|v| v.as_string()) {
         Some(s) => Ok(s),
         None => err(field, rule),
     }
 }
 
-fn text<N: Node>(parent: &N, key: &str, field: &'static str, max: usize, rule: &'static str) -> Result<String, ItemError> {
+fn text<N: Node>(
+    parent: &N,
+    key: &str,
+    field: &'static str,
+    max: usize,
+    rule: &'static str,
+) -> Result<String, ItemError> {
     let s = string(parent, key, field, rule)?;
     let chars = s.chars().count();
     if s.trim().is_empty() || chars > max {
@@ -151,7 +162,8 @@ fn id_field<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<Strin
 pub fn is_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_ID_LEN
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn image_field<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<String, ItemError> {
@@ -171,7 +183,10 @@ fn money<N: Node>(
     const AMOUNT: &str = "must be a non-negative decimal string";
     const CURRENCY: &str = "must be a three-letter currency code";
     let amount = string(node, "amount", amount_field, AMOUNT)?;
-    let amount = Amount::parse(&amount).ok_or(ItemError { field: amount_field, rule: AMOUNT })?;
+    let amount = Amount::parse(&amount).ok_or(ItemError {
+        field: amount_field,
+        rule: AMOUNT,
+    })?;
     let currency = string(node, "currency", currency_field, CURRENCY)?;
     if !is_currency_code(&currency) {
         return err(currency_field, CURRENCY);
@@ -188,16 +203,39 @@ impl Item {
             return err("item", OBJECT);
         }
         let id = id_field(node, "id", "item.id")?;
-        let title = text(node, "title", "item.title", MAX_TITLE_CHARS, "must be a non-empty string of at most 200 characters")?;
+        let title = text(
+            node,
+            "title",
+            "item.title",
+            MAX_TITLE_CHARS,
+            "must be a non-empty string of at most 200 characters",
+        )?;
         let image = image_field(node, "image", "item.image")?;
-        let reason = text(node, "reason", "item.reason", MAX_REASON_CHARS, "must be a non-empty string of at most 1000 characters")?;
-        let price = money(&object(node, "price", "item.price")?, "item.price.amount", "item.price.currency")?;
+        let reason = text(
+            node,
+            "reason",
+            "item.reason",
+            MAX_REASON_CHARS,
+            "must be a non-empty string of at most 1000 characters",
+        )?;
+        let price = money(
+            &object(node, "price", "item.price")?,
+            "item.price.amount",
+            "item.price.currency",
+        )?;
         let original_price = match node.field("original_price") {
             None => None,
             Some(o) if o.is_object() => {
-                let o = money(&o, "item.original_price.amount", "item.original_price.currency")?;
+                let o = money(
+                    &o,
+                    "item.original_price.amount",
+                    "item.original_price.currency",
+                )?;
                 if o.currency != price.currency {
-                    return err("item.original_price.currency", "must be the same as item.price.currency");
+                    return err(
+                        "item.original_price.currency",
+                        "must be the same as item.price.currency",
+                    );
                 }
                 Some(o)
             }
@@ -207,17 +245,34 @@ impl Item {
             None => None,
             Some(n) => match n.as_number().and_then(whole_number) {
                 Some(n) if n <= MAX_STOCK => Some(n),
-                _ => return err("item.stock", "must be null or a whole number from 0 to 1000000000"),
+                _ => {
+                    return err(
+                        "item.stock",
+                        "must be null or a whole number from 0 to 1000000000",
+                    )
+                }
             },
         };
         let store = object(node, "store", "item.store")?;
-        let store = Store { url: string(&store, "url", "item.store.url", "must be a string")? };
+        let store = Store {
+            url: string(&store, "url", "item.store.url", "must be a string")?,
+        };
         let c = object(node, "creator", "item.creator")?;
         let creator = Creator {
             id: id_field(&c, "id", "item.creator.id")?,
-            name: text(&c, "name", "item.creator.name", MAX_NAME_CHARS, "must be a non-empty string of at most 64 characters")?,
+            name: text(
+                &c,
+                "name",
+                "item.creator.name",
+                MAX_NAME_CHARS,
+                "must be a non-empty string of at most 64 characters",
+            )?,
             avatar: image_field(&c, "avatar", "item.creator.avatar")?,
-            followers: match c.field("followers").and_then(|n| n.as_number()).and_then(whole_number) {
+            followers: match c
+                .field("followers")
+                .and_then(|n| n.as_number())
+                .and_then(whole_number)
+            {
                 Some(n) => n,
                 None => return err("item.creator.followers", "must be a whole number"),
             },
@@ -229,7 +284,17 @@ impl Item {
                 },
             },
         };
-        Ok(Item { id, title, image, reason, price, original_price, stock, store, creator })
+        Ok(Item {
+            id,
+            title,
+            image,
+            reason,
+            price,
+            original_price,
+            stock,
+            store,
+            creator,
+        })
     }
 
     /// What the card says about stock.
@@ -246,7 +311,9 @@ impl Item {
     /// than the price): a struck-through price equal to or below the current
     /// one would mislead.
     pub fn discounted_from(&self) -> Option<&Money> {
-        self.original_price.as_ref().filter(|o| o.amount > self.price.amount)
+        self.original_price
+            .as_ref()
+            .filter(|o| o.amount > self.price.amount)
     }
 
     /// The store link, if it may be linked.

@@ -25,7 +25,7 @@ pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// A number that is a whole, non-negative, exactly representable integer.
 pub fn whole_number(n: f64) -> Option<u64> {
-    if n >= 0.0 && n <= MAX_SAFE_INTEGER && n.fract() == 0.0 {
+    if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 {
         Some(n as u64)
     } else {
         None

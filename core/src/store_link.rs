@@ -112,7 +112,11 @@ impl StoreLink {
         href.push_str("https://");
         href.push_str(&parts.host);
         href.push_str(parts.rest);
-        Ok(StoreLink { partner: Partner::from_host(&parts.host), host: parts.host, href })
+        Ok(StoreLink {
+            partner: Partner::from_host(&parts.host),
+            host: parts.host,
+            href,
+        })
     }
 }
 
@@ -140,7 +144,10 @@ fn split_web_url(url: &str) -> Result<WebUrl<'_>, LinkError> {
     if url.len() > MAX_URL_LEN {
         return Err(LinkError::TooLong);
     }
-    if url.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') {
+    if url
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
         return Err(LinkError::Malformed);
     }
     let (https, after_scheme) = if let Some(rest) = strip_prefix_ignore_case(url, "https://") {
@@ -150,15 +157,21 @@ fn split_web_url(url: &str) -> Result<WebUrl<'_>, LinkError> {
     } else {
         return Err(LinkError::Scheme);
     };
-    let authority_end = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
+    let authority_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
     // Slicing below is done with `get`/`split_at_checked`: a panicking slice
     // would drag the panic formatter and Unicode tables into the wasm.
-    let authority = after_scheme.get(..authority_end).ok_or(LinkError::Malformed)?;
+    let authority = after_scheme
+        .get(..authority_end)
+        .ok_or(LinkError::Malformed)?;
     if authority.contains('@') {
         return Err(LinkError::Userinfo);
     }
     let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority.starts_with('[') => authority.split_at_checked(i).ok_or(LinkError::Malformed)?,
+        Some(i) if !authority.starts_with('[') => {
+            authority.split_at_checked(i).ok_or(LinkError::Malformed)?
+        }
         _ => (authority, ""),
     };
     if host.starts_with('[') {
@@ -170,7 +183,9 @@ fn split_web_url(url: &str) -> Result<WebUrl<'_>, LinkError> {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     let port_ok = port.is_empty()
         || (port.len() <= 6 && port.len() > 1 && port.bytes().skip(1).all(|b| b.is_ascii_digit()));
@@ -180,13 +195,17 @@ fn split_web_url(url: &str) -> Result<WebUrl<'_>, LinkError> {
         return Err(LinkError::BadHost);
     }
     // Port, path, query and fragment: everything after the host as written.
-    let rest = after_scheme.get(authority_end - port.len()..).ok_or(LinkError::Malformed)?;
+    let rest = after_scheme
+        .get(authority_end - port.len()..)
+        .ok_or(LinkError::Malformed)?;
     Ok(WebUrl { https, rest, host })
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| s.get(prefix.len()..)).flatten()
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s.get(prefix.len()..))
+        .flatten()
 }
 
 /// Dotted numbers (`127.0.0.1`, `0x7f.1`, `2130706433`) are IPv4 to a
@@ -194,7 +213,9 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 fn is_ip_literal(host: &str) -> bool {
     let last = host.rsplit('.').next().unwrap_or(host);
     last.bytes().all(|b| b.is_ascii_digit())
-        || last.strip_prefix("0x").is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        || last
+            .strip_prefix("0x")
+            .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -210,7 +231,10 @@ mod tests {
         assert_eq!(Partner::from_host("shop1.v.weidian.com"), Partner::Weidian);
         assert_eq!(Partner::from_host("item.jd.com"), Partner::Jd);
         assert_eq!(Partner::from_host("evil-taobao.com"), Partner::Other);
-        assert_eq!(Partner::from_host("taobao.com.evil.example"), Partner::Other);
+        assert_eq!(
+            Partner::from_host("taobao.com.evil.example"),
+            Partner::Other
+        );
         assert_eq!(Partner::from_host("notjd.com"), Partner::Other);
     }
 
@@ -243,7 +267,10 @@ mod tests {
             ("https://[::1]/x", LinkError::IpHost),
             ("https://xn--tobao-9ra.com/", LinkError::BadHost),
             ("https://tаobao.com/", LinkError::BadHost),
-            ("https://item.taobao.com\\@evil.example/", LinkError::Malformed),
+            (
+                "https://item.taobao.com\\@evil.example/",
+                LinkError::Malformed,
+            ),
             ("https://item.taobao.com/a b", LinkError::Malformed),
             ("https://item.taobao.com/\u{0}x", LinkError::Malformed),
             ("https://item.taobao.com/\tx", LinkError::Malformed),

@@ -27,7 +27,11 @@ fn valid() -> Value {
 fn mutate(path: &str, value: Option<Value>) -> Value {
     let mut item = valid();
     let (parent, key) = path.rsplit_once('/').unwrap_or(("", path));
-    let target = if parent.is_empty() { &mut item } else { item.pointer_mut(&format!("/{parent}")).unwrap() };
+    let target = if parent.is_empty() {
+        &mut item
+    } else {
+        item.pointer_mut(&format!("/{parent}")).unwrap()
+    };
     let obj = target.as_object_mut().unwrap();
     match value {
         Some(v) => obj.insert(key.to_owned(), v),
@@ -53,48 +57,165 @@ fn the_fixture_is_valid_and_read_faithfully() {
 #[test]
 fn each_bad_field_is_named_in_the_warning() {
     let cases: &[(&str, Option<Value>, &str)] = &[
-        ("id", None, "item.id must be an id of 1 to 64 letters, digits, '_' or '-'"),
-        ("id", Some(json!("itm 1")), "item.id must be an id of 1 to 64 letters, digits, '_' or '-'"),
-        ("id", Some(json!(7)), "item.id must be an id of 1 to 64 letters, digits, '_' or '-'"),
-        ("title", Some(json!("   ")), "item.title must be a non-empty string of at most 200 characters"),
-        ("title", Some(json!("字".repeat(201))), "item.title must be a non-empty string of at most 200 characters"),
-        ("image", Some(json!("javascript:alert(1)")), "item.image must be an absolute http(s) URL"),
+        (
+            "id",
+            None,
+            "item.id must be an id of 1 to 64 letters, digits, '_' or '-'",
+        ),
+        (
+            "id",
+            Some(json!("itm 1")),
+            "item.id must be an id of 1 to 64 letters, digits, '_' or '-'",
+        ),
+        (
+            "id",
+            Some(json!(7)),
+            "item.id must be an id of 1 to 64 letters, digits, '_' or '-'",
+        ),
+        (
+            "title",
+            Some(json!("   ")),
+            "item.title must be a non-empty string of at most 200 characters",
+        ),
+        (
+            "title",
+            Some(json!("字".repeat(201))),
+            "item.title must be a non-empty string of at most 200 characters",
+        ),
+        (
+            "image",
+            Some(json!("javascript:alert(1)")),
+            "item.image must be an absolute http(s) URL",
+        ),
         ("image", None, "item.image must be an absolute http(s) URL"),
-        ("reason", Some(json!("")), "item.reason must be a non-empty string of at most 1000 characters"),
+        (
+            "reason",
+            Some(json!("")),
+            "item.reason must be a non-empty string of at most 1000 characters",
+        ),
         ("price", None, "item.price must be an object"),
-        ("price", Some(json!("89.00")), "item.price must be an object"),
-        ("price/amount", Some(json!(89.0)), "item.price.amount must be a non-negative decimal string"),
-        ("price/amount", Some(json!("-1.00")), "item.price.amount must be a non-negative decimal string"),
-        ("price/amount", Some(json!("1e9")), "item.price.amount must be a non-negative decimal string"),
-        ("price/amount", Some(json!("99999999999")), "item.price.amount must be a non-negative decimal string"),
-        ("price/currency", Some(json!("rmb")), "item.price.currency must be a three-letter currency code"),
-        ("original_price", Some(json!(129)), "item.original_price must be an object or null"),
-        ("original_price/currency", Some(json!("USD")), "item.original_price.currency must be the same as item.price.currency"),
-        ("original_price/amount", Some(json!("abc")), "item.original_price.amount must be a non-negative decimal string"),
-        ("stock", Some(json!(-1)), "item.stock must be null or a whole number from 0 to 1000000000"),
-        ("stock", Some(json!(2.5)), "item.stock must be null or a whole number from 0 to 1000000000"),
-        ("stock", Some(json!("12")), "item.stock must be null or a whole number from 0 to 1000000000"),
-        ("stock", Some(json!(1e12)), "item.stock must be null or a whole number from 0 to 1000000000"),
+        (
+            "price",
+            Some(json!("89.00")),
+            "item.price must be an object",
+        ),
+        (
+            "price/amount",
+            Some(json!(89.0)),
+            "item.price.amount must be a non-negative decimal string",
+        ),
+        (
+            "price/amount",
+            Some(json!("-1.00")),
+            "item.price.amount must be a non-negative decimal string",
+        ),
+        (
+            "price/amount",
+            Some(json!("1e9")),
+            "item.price.amount must be a non-negative decimal string",
+        ),
+        (
+            "price/amount",
+            Some(json!("99999999999")),
+            "item.price.amount must be a non-negative decimal string",
+        ),
+        (
+            "price/currency",
+            Some(json!("rmb")),
+            "item.price.currency must be a three-letter currency code",
+        ),
+        (
+            "original_price",
+            Some(json!(129)),
+            "item.original_price must be an object or null",
+        ),
+        (
+            "original_price/currency",
+            Some(json!("USD")),
+            "item.original_price.currency must be the same as item.price.currency",
+        ),
+        (
+            "original_price/amount",
+            Some(json!("abc")),
+            "item.original_price.amount must be a non-negative decimal string",
+        ),
+        (
+            "stock",
+            Some(json!(-1)),
+            "item.stock must be null or a whole number from 0 to 1000000000",
+        ),
+        (
+            "stock",
+            Some(json!(2.5)),
+            "item.stock must be null or a whole number from 0 to 1000000000",
+        ),
+        (
+            "stock",
+            Some(json!("12")),
+            "item.stock must be null or a whole number from 0 to 1000000000",
+        ),
+        (
+            "stock",
+            Some(json!(1e12)),
+            "item.stock must be null or a whole number from 0 to 1000000000",
+        ),
         ("store", None, "item.store must be an object"),
-        ("store/url", Some(json!(null)), "item.store.url must be a string"),
+        (
+            "store/url",
+            Some(json!(null)),
+            "item.store.url must be a string",
+        ),
         ("creator", Some(json!([])), "item.creator must be an object"),
-        ("creator/id", Some(json!("")), "item.creator.id must be an id of 1 to 64 letters, digits, '_' or '-'"),
-        ("creator/name", Some(json!("x".repeat(65))), "item.creator.name must be a non-empty string of at most 64 characters"),
-        ("creator/avatar", Some(json!("//cdn.example/a.jpg")), "item.creator.avatar must be an absolute http(s) URL"),
-        ("creator/followers", Some(json!(-5)), "item.creator.followers must be a whole number"),
-        ("creator/followers", None, "item.creator.followers must be a whole number"),
-        ("creator/verified", Some(json!("yes")), "item.creator.verified must be true or false"),
+        (
+            "creator/id",
+            Some(json!("")),
+            "item.creator.id must be an id of 1 to 64 letters, digits, '_' or '-'",
+        ),
+        (
+            "creator/name",
+            Some(json!("x".repeat(65))),
+            "item.creator.name must be a non-empty string of at most 64 characters",
+        ),
+        (
+            "creator/avatar",
+            Some(json!("//cdn.example/a.jpg")),
+            "item.creator.avatar must be an absolute http(s) URL",
+        ),
+        (
+            "creator/followers",
+            Some(json!(-5)),
+            "item.creator.followers must be a whole number",
+        ),
+        (
+            "creator/followers",
+            None,
+            "item.creator.followers must be a whole number",
+        ),
+        (
+            "creator/verified",
+            Some(json!("yes")),
+            "item.creator.verified must be true or false",
+        ),
     ];
     for (path, value, expected) in cases {
-        let got = Item::from_node(&mutate(path, value.clone())).map(|_| ()).map_err(|e| e.message());
-        assert_eq!(got, Err(expected.to_string()), "mutating {path} to {value:?}");
+        let got = Item::from_node(&mutate(path, value.clone()))
+            .map(|_| ())
+            .map_err(|e| e.message());
+        assert_eq!(
+            got,
+            Err(expected.to_string()),
+            "mutating {path} to {value:?}"
+        );
     }
 }
 
 #[test]
 fn a_non_object_item_is_refused() {
     for v in [json!(null), json!("itm_1"), json!([1]), json!(3)] {
-        assert_eq!(Item::from_node(&v).unwrap_err().message(), "item must be an object");
+        assert_eq!(
+            Item::from_node(&v).unwrap_err().message(),
+            "item must be an object"
+        );
     }
 }
 
@@ -112,7 +233,11 @@ fn optional_fields_may_be_null_or_absent() {
 
 #[test]
 fn stock_rules() {
-    let state = |n: Value| Item::from_node(&mutate("stock", Some(n))).unwrap().stock_state();
+    let state = |n: Value| {
+        Item::from_node(&mutate("stock", Some(n)))
+            .unwrap()
+            .stock_state()
+    };
     assert_eq!(state(json!(0)), StockState::SoldOut);
     assert_eq!(state(json!(1)), StockState::Low(1));
     assert_eq!(state(json!(5)), StockState::Low(5));
@@ -122,14 +247,23 @@ fn stock_rules() {
     assert_eq!(state(json!(2)).label(Locale::ZhCn), "仅剩 2 件");
     assert_eq!(state(json!(99)).label(Locale::En), "In stock");
     let sold_out = Item::from_node(&mutate("stock", Some(json!(0)))).unwrap();
-    assert!(!sold_out.can_buy(), "sold out keeps the card but not the button");
+    assert!(
+        !sold_out.can_buy(),
+        "sold out keeps the card but not the button"
+    );
 }
 
 #[test]
 fn a_struck_through_price_must_be_a_real_discount() {
     let with_original = |amount: &str| {
-        let item = mutate("original_price", Some(json!({"amount": amount, "currency": "CNY"})));
-        Item::from_node(&item).unwrap().discounted_from().map(|m| m.amount.to_string())
+        let item = mutate(
+            "original_price",
+            Some(json!({"amount": amount, "currency": "CNY"})),
+        );
+        Item::from_node(&item)
+            .unwrap()
+            .discounted_from()
+            .map(|m| m.amount.to_string())
     };
     assert_eq!(with_original("129.00"), Some("129.00".into()));
     assert_eq!(with_original("89.001"), Some("89.001".into()));
@@ -142,8 +276,16 @@ fn an_unsafe_store_link_keeps_the_item_but_disables_buying() {
     let item = Item::from_node(&mutate("store/url", Some(json!("javascript:alert(1)")))).unwrap();
     assert_eq!(item.store_link(), Err(LinkError::Scheme));
     assert!(!item.can_buy());
-    let item = Item::from_node(&mutate("store/url", Some(json!("http://item.jd.com/1.html")))).unwrap();
-    assert_eq!(item.store_link(), Err(LinkError::Scheme), "only https for now");
+    let item = Item::from_node(&mutate(
+        "store/url",
+        Some(json!("http://item.jd.com/1.html")),
+    ))
+    .unwrap();
+    assert_eq!(
+        item.store_link(),
+        Err(LinkError::Scheme),
+        "only https for now"
+    );
 }
 
 #[test]
@@ -151,6 +293,9 @@ fn items_serialise_back_to_the_wire_form() {
     let item = Item::from_node(&valid()).unwrap();
     let back = serde_json::to_value(&item).unwrap();
     let mut expected = valid();
-    expected.as_object_mut().unwrap().remove("some_future_field");
+    expected
+        .as_object_mut()
+        .unwrap()
+        .remove("some_future_field");
     assert_eq!(back, expected);
 }

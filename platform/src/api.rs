@@ -39,7 +39,11 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         eprintln!("vitrine-platform: storage error: {e}");
-        ApiError(StatusCode::INTERNAL_SERVER_ERROR, "storage", "the platform's storage failed".into())
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "storage",
+            "the platform's storage failed".into(),
+        )
     }
 }
 
@@ -66,8 +70,14 @@ async fn blocking<T: Send + 'static>(
 /// `http://host:port` of this request, for absolute media URLs. Only a
 /// plain `host[:port]` is believed; anything else falls back to loopback.
 fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let plain = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
     format!("http://{}", if plain { host } else { "127.0.0.1" })
 }
 
@@ -76,7 +86,12 @@ fn base_url(headers: &HeaderMap) -> String {
 pub fn wire_item(row: ItemRow, creator: CreatorRow, base: &str) -> Result<Item, StoreError> {
     let bad = |field: &str| StoreError(format!("stored item {} has an invalid {field}", row.id));
     let money = |amount: &str| {
-        Amount::parse(amount).map(|amount| Money { amount, currency: row.currency.clone() }).ok_or_else(|| bad("amount"))
+        Amount::parse(amount)
+            .map(|amount| Money {
+                amount,
+                currency: row.currency.clone(),
+            })
+            .ok_or_else(|| bad("amount"))
     };
     let item = Item {
         price: money(&row.price_amount)?,
@@ -86,7 +101,9 @@ pub fn wire_item(row: ItemRow, creator: CreatorRow, base: &str) -> Result<Item, 
         image: format!("{base}{}", row.image_path),
         reason: row.reason.clone(),
         stock: row.stock,
-        store: ItemStore { url: row.store_url.clone() },
+        store: ItemStore {
+            url: row.store_url.clone(),
+        },
         creator: Creator {
             id: creator.id,
             name: creator.name,
@@ -96,7 +113,8 @@ pub fn wire_item(row: ItemRow, creator: CreatorRow, base: &str) -> Result<Item, 
         },
     };
     let value = serde_json::to_value(&item).map_err(|e| StoreError(e.to_string()))?;
-    Item::from_node(&value).map_err(|e| StoreError(format!("stored item {} is invalid: {e}", row.id)))
+    Item::from_node(&value)
+        .map_err(|e| StoreError(format!("stored item {} is invalid: {e}", row.id)))
 }
 
 fn item_with_creator(store: &dyn Store, row: ItemRow, base: &str) -> Result<Item, StoreError> {
@@ -106,7 +124,11 @@ fn item_with_creator(store: &dyn Store, row: ItemRow, base: &str) -> Result<Item
     wire_item(row, creator, base)
 }
 
-async fn get_item(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Item>, ApiError> {
+async fn get_item(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Item>, ApiError> {
     if !is_id(&id) {
         return Err(not_found("no item has that id"));
     }
@@ -120,12 +142,19 @@ async fn get_item(State(state): State<AppState>, Path(id): Path<String>, headers
     item.map(Json).ok_or_else(|| not_found(&reason))
 }
 
-fn page_param(query: &HashMap<String, String>, name: &str, default: u64, max: u64) -> Result<u64, ApiError> {
+fn page_param(
+    query: &HashMap<String, String>,
+    name: &str,
+    default: u64,
+    max: u64,
+) -> Result<u64, ApiError> {
     match query.get(name) {
         None => Ok(default),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(bad_request(format!("{name} must be a whole number from 1 to {max}"))),
+            _ => Err(bad_request(format!(
+                "{name} must be a whole number from 1 to {max}"
+            ))),
         },
     }
 }
@@ -140,18 +169,31 @@ async fn list_items(
     let base = base_url(&headers);
     let (items, total) = blocking(&state, move |s| {
         let (rows, total) = s.items((page - 1) * per_page, per_page)?;
-        let items = rows.into_iter().map(|r| item_with_creator(s, r, &base)).collect::<Result<Vec<_>, _>>()?;
+        let items = rows
+            .into_iter()
+            .map(|r| item_with_creator(s, r, &base))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok((items, total))
     })
     .await?;
     let next_page = (page * per_page < total).then_some(page + 1);
-    Ok(Json(json!({"items": items, "page": page, "per_page": per_page, "total": total, "next_page": next_page})))
+    Ok(Json(
+        json!({"items": items, "page": page, "per_page": per_page, "total": total, "next_page": next_page}),
+    ))
 }
 
-async fn get_creator(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+async fn get_creator(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let base = base_url(&headers);
     let reason = format!("no creator with id {id}");
-    let creator = if is_id(&id) { blocking(&state, move |s| s.creator(&id)).await? } else { None };
+    let creator = if is_id(&id) {
+        blocking(&state, move |s| s.creator(&id)).await?
+    } else {
+        None
+    };
     let c = creator.ok_or_else(|| not_found(&reason))?;
     Ok(Json(json!({
         "id": c.id, "name": c.name, "avatar": format!("{base}{}", c.avatar_path),
@@ -159,17 +201,32 @@ async fn get_creator(State(state): State<AppState>, Path(id): Path<String>, head
     })))
 }
 
-async fn get_media(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+async fn get_media(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
     let reason = format!("no media named {name}");
-    let media = blocking(&state, move |s| s.media(&name)).await?.ok_or_else(|| not_found(&reason))?;
-    let content_type = HeaderValue::from_str(&media.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let media = blocking(&state, move |s| s.media(&name))
+        .await?
+        .ok_or_else(|| not_found(&reason))?;
+    let content_type = HeaderValue::from_str(&media.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
             // An SVG opened on its own must not run anything.
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+            ),
         ],
         media.bytes,
     )
@@ -191,14 +248,25 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         .route("/v1/items/{id}", get(get_item))
         .route("/v1/creators/{id}", get(get_creator))
         .route("/v1/{*rest}", get(api_not_found))
-        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]));
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET]),
+        );
     let pages = ServeDir::new(www).append_index_html_on_directories(true);
-    let pages = Router::new()
-        .fallback_service(pages)
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP)));
+    let pages =
+        Router::new()
+            .fallback_service(pages)
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(PAGE_CSP),
+            ));
     let package = Router::new()
         .fallback_service(ServeDir::new(pkg))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
@@ -209,6 +277,154 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         .merge(api)
         .nest("/pkg", package)
         .merge(pages)
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn app() -> (Router, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "vitrine-api-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::open(&dir).unwrap();
+        assert!(crate::seed::seed_if_empty(&store).unwrap());
+        assert!(
+            !crate::seed::seed_if_empty(&store).unwrap(),
+            "seeding happens once"
+        );
+        (
+            router(
+                AppState {
+                    store: Arc::new(store),
+                },
+                &dir,
+                &dir,
+            ),
+            dir,
+        )
+    }
+
+    async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, Value) {
+        let request = Request::get(uri)
+            .header("host", "127.0.0.1:9999")
+            .header("origin", "https://blog.example")
+            .body(Body::empty());
+        let response = app.clone().oneshot(request.unwrap()).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        (
+            parts.status,
+            parts.headers,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_item_is_served_in_the_wire_form_with_absolute_media() {
+        let (app, _) = app();
+        let (status, headers, item) = get(&app, "/v1/items/itm_ceramic_mug").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["access-control-allow-origin"], "*");
+        assert_eq!(item["price"], json!({"amount": "89.00", "currency": "CNY"}));
+        assert_eq!(item["image"], "http://127.0.0.1:9999/media/mug.svg");
+        assert_eq!(
+            item["creator"]["avatar"],
+            "http://127.0.0.1:9999/media/avatar-lin.svg"
+        );
+        assert_eq!(
+            item["store"]["url"],
+            "https://item.taobao.com/item.htm?id=624519851234"
+        );
+        assert!(
+            Item::from_node(&item).is_ok(),
+            "what the platform serves, the SDK accepts"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_ids_are_404_with_a_json_reason() {
+        let (app, _) = app();
+        for uri in [
+            "/v1/items/itm_nope",
+            "/v1/items/bad%20id",
+            "/v1/creators/cr_nope",
+            "/v1/nothing/here",
+        ] {
+            let (status, _, body) = get(&app, uri).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+            assert_eq!(body["error"], "not_found", "{uri}");
+            assert!(
+                body["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "{uri}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_item_list_pages_through_everything_once() {
+        let (app, _) = app();
+        let mut seen = Vec::new();
+        let mut page = Some(1);
+        while let Some(p) = page {
+            let (status, _, body) = get(&app, &format!("/v1/items?per_page=4&page={p}")).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(body["total"], crate::seed::items().len());
+            seen.extend(
+                body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["id"].as_str().unwrap().to_owned()),
+            );
+            page = body["next_page"].as_u64();
+        }
+        let mut expected: Vec<String> = crate::seed::items().into_iter().map(|i| i.id).collect();
+        expected.reverse(); // newest first
+        assert_eq!(seen, expected);
+        for bad in ["per_page=0", "per_page=101", "page=0", "page=x"] {
+            let (status, _, body) = get(&app, &format!("/v1/items?{bad}")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(body["error"], "bad_request");
+        }
+    }
+
+    #[tokio::test]
+    async fn creators_and_health() {
+        let (app, _) = app();
+        let (status, _, c) = get(&app, "/v1/creators/cr_mayachen").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(c["name"], "Maya Chen");
+        assert_eq!(c["followers"], 45_200);
+        assert_eq!(c["verified"], true);
+        let (status, _, health) = get(&app, "/healthz").await;
+        assert_eq!((status, health), (StatusCode::OK, json!({"status": "ok"})));
+    }
+
+    #[test]
+    fn every_seeded_item_is_valid_for_the_sdk() {
+        let creators = crate::seed::creators();
+        for row in crate::seed::items() {
+            let creator = creators
+                .iter()
+                .find(|c| c.id == row.creator_id)
+                .unwrap()
+                .clone();
+            let id = row.id.clone();
+            wire_item(row, creator, "http://127.0.0.1").unwrap_or_else(|e| panic!("{id}: {e}"));
+        }
+    }
 }

@@ -51,10 +51,15 @@ impl Config {
                 None => return Err(format!("{flag} needs a value\n\n{USAGE}")),
             };
         }
-        let listen = listen
-            .parse()
-            .map_err(|_| format!("--listen: {listen:?} is not an address such as 127.0.0.1:8080"))?;
-        Ok(Config { listen, data: data.into(), www: www.into(), pkg: pkg.into() })
+        let listen = listen.parse().map_err(|_| {
+            format!("--listen: {listen:?} is not an address such as 127.0.0.1:8080")
+        })?;
+        Ok(Config {
+            listen,
+            data: data.into(),
+            www: www.into(),
+            pkg: pkg.into(),
+        })
     }
 }
 
@@ -72,7 +77,13 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.data, PathBuf::from("vitrine-data"));
         let env = |k: &str| (k == "VITRINE_LISTEN").then(|| "127.0.0.1:9000".to_string());
-        assert_eq!(Config::from_args(Vec::<String>::new(), env).unwrap().listen.port(), 9000);
+        assert_eq!(
+            Config::from_args(Vec::<String>::new(), env)
+                .unwrap()
+                .listen
+                .port(),
+            9000
+        );
         let args = ["--listen", "127.0.0.1:0", "--data=/tmp/x"].map(String::from);
         let c = Config::from_args(args, env).unwrap();
         assert_eq!(c.listen.port(), 0);

@@ -13,13 +13,14 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() {
-    let config = match config::Config::from_args(std::env::args().skip(1), |k| std::env::var(k).ok()) {
-        Ok(c) => c,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    };
+    let config =
+        match config::Config::from_args(std::env::args().skip(1), |k| std::env::var(k).ok()) {
+            Ok(c) => c,
+            Err(message) => {
+                eprintln!("{message}");
+                std::process::exit(2);
+            }
+        };
     if let Err(e) = run(config).await {
         eprintln!("vitrine-platform: {e}");
         std::process::exit(1);
@@ -29,9 +30,18 @@ async fn main() {
 async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     let store = store::SqliteStore::open(&config.data)?;
     if seed::seed_if_empty(&store)? {
-        println!("vitrine-platform: new database in {}, seeded with demo content", config.data.display());
+        println!(
+            "vitrine-platform: new database in {}, seeded with demo content",
+            config.data.display()
+        );
     }
-    let app = api::router(api::AppState { store: Arc::new(store) }, &config.www, &config.pkg);
+    let app = api::router(
+        api::AppState {
+            store: Arc::new(store),
+        },
+        &config.www,
+        &config.pkg,
+    );
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     println!("vitrine-platform: serving on http://{addr}/");

@@ -18,7 +18,10 @@ fn mug() -> String {
         .map(|i| {
             let x = 285 + (i * 53) % 200;
             let y = 215 + (i * 37) % 230;
-            format!(r##"<circle cx="{x}" cy="{y}" r="{}" fill="#6b5a48" opacity=".35"/>"##, 1 + i % 3)
+            format!(
+                r##"<circle cx="{x}" cy="{y}" r="{}" fill="#6b5a48" opacity=".35"/>"##,
+                1 + i % 3
+            )
         })
         .collect();
     studio(
@@ -73,7 +76,11 @@ fn keyboard() -> String {
         .flat_map(|row| (0..14).map(move |col| (row, col)))
         .map(|(row, col)| {
             let (x, y) = (190 + col * 30, 265 + row * 32);
-            let fill = if (row == 0 && col == 0) || (row == 4 && (5..9).contains(&col)) { "#e0703a" } else { "#f3f1ec" };
+            let fill = if (row == 0 && col == 0) || (row == 4 && (5..9).contains(&col)) {
+                "#e0703a"
+            } else {
+                "#f3f1ec"
+            };
             format!(r##"<rect x="{x}" y="{y}" width="26" height="27" rx="5" fill="{fill}"/>"##)
         })
         .collect();
@@ -118,8 +125,17 @@ pub fn seed_media() -> Vec<(&'static str, String)> {
         ("tote.svg", tote()),
         ("keyboard.svg", keyboard()),
         ("camera.svg", camera()),
-        ("avatar-lin.svg", avatar("#f6d7c3", "#f2c9a5", "#2d2019", "#c2410c")),
-        ("avatar-maya.svg", avatar("#cfe3f3", "#e9b893", "#5a3825", "#1d6fd6")),
-        ("avatar-chen.svg", avatar("#d9ead3", "#eec39c", "#1b1b1b", "#2f5d46")),
+        (
+            "avatar-lin.svg",
+            avatar("#f6d7c3", "#f2c9a5", "#2d2019", "#c2410c"),
+        ),
+        (
+            "avatar-maya.svg",
+            avatar("#cfe3f3", "#e9b893", "#5a3825", "#1d6fd6"),
+        ),
+        (
+            "avatar-chen.svg",
+            avatar("#d9ead3", "#eec39c", "#1b1b1b", "#2f5d46"),
+        ),
     ]
 }

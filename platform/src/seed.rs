@@ -4,7 +4,14 @@
 use crate::media::seed_media;
 use crate::store::{CreatorRow, ItemRow, Store, StoreResult};
 
-fn creator(id: &str, name: &str, avatar: &str, bio: &str, followers: u64, verified: bool) -> CreatorRow {
+fn creator(
+    id: &str,
+    name: &str,
+    avatar: &str,
+    bio: &str,
+    followers: u64,
+    verified: bool,
+) -> CreatorRow {
     CreatorRow {
         id: id.into(),
         name: name.into(),
@@ -43,9 +50,30 @@ fn item(
 
 pub fn creators() -> Vec<CreatorRow> {
     vec![
-        creator("cr_linxiaoman", "林小满", "avatar-lin.svg", "生活方式博主，喜欢手作器物和慢一点的早晨。", 128_400, true),
-        creator("cr_mayachen", "Maya Chen", "avatar-maya.svg", "Tech reviewer. I keep what I test for at least a month before I recommend it.", 45_200, true),
-        creator("cr_chenmo", "陈默", "avatar-chen.svg", "喝茶二十年，只推荐自己回购过的茶。", 8_930, false),
+        creator(
+            "cr_linxiaoman",
+            "林小满",
+            "avatar-lin.svg",
+            "生活方式博主，喜欢手作器物和慢一点的早晨。",
+            128_400,
+            true,
+        ),
+        creator(
+            "cr_mayachen",
+            "Maya Chen",
+            "avatar-maya.svg",
+            "Tech reviewer. I keep what I test for at least a month before I recommend it.",
+            45_200,
+            true,
+        ),
+        creator(
+            "cr_chenmo",
+            "陈默",
+            "avatar-chen.svg",
+            "喝茶二十年，只推荐自己回购过的茶。",
+            8_930,
+            false,
+        ),
     ]
 }
 

@@ -130,10 +130,13 @@ fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
 impl SqliteStore {
     /// Opens (creating if needed) `dir/vitrine.db`.
     pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
         let conn = Connection::open(dir.join("vitrine.db"))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SqliteStore { conn: Mutex::new(conn) })
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -151,15 +154,21 @@ impl Store for SqliteStore {
 
     fn items(&self, offset: u64, limit: u64) -> StoreResult<(Vec<ItemRow>, u64)> {
         let conn = self.conn();
-        let total: i64 = conn.query_row("SELECT COUNT(*) FROM items WHERE published = 1", [], |r| r.get(0))?;
+        let total: i64 =
+            conn.query_row("SELECT COUNT(*) FROM items WHERE published = 1", [], |r| {
+                r.get(0)
+            })?;
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE published = 1 ORDER BY seq DESC LIMIT ?1 OFFSET ?2");
         let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params![limit as i64, offset as i64], item_row)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map(params![limit as i64, offset as i64], item_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok((rows, total.max(0) as u64))
     }
 
     fn creator(&self, id: &str) -> StoreResult<Option<CreatorRow>> {
-        let sql = "SELECT id, name, avatar_path, bio, followers, verified FROM creators WHERE id = ?1";
+        let sql =
+            "SELECT id, name, avatar_path, bio, followers, verified FROM creators WHERE id = ?1";
         Ok(self
             .conn()
             .query_row(sql, [id], |r| {
@@ -179,7 +188,12 @@ impl Store for SqliteStore {
         let sql = "SELECT content_type, bytes FROM media WHERE name = ?1";
         Ok(self
             .conn()
-            .query_row(sql, [name], |r| Ok(Media { content_type: r.get(0)?, bytes: r.get(1)? }))
+            .query_row(sql, [name], |r| {
+                Ok(Media {
+                    content_type: r.get(0)?,
+                    bytes: r.get(1)?,
+                })
+            })
             .optional()?)
     }
 
@@ -219,7 +233,11 @@ impl Store for SqliteStore {
     }
 
     fn is_empty(&self) -> StoreResult<bool> {
-        let n: i64 = self.conn().query_row("SELECT (SELECT COUNT(*) FROM creators) + (SELECT COUNT(*) FROM items)", [], |r| r.get(0))?;
+        let n: i64 = self.conn().query_row(
+            "SELECT (SELECT COUNT(*) FROM creators) + (SELECT COUNT(*) FROM items)",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(n == 0)
     }
 }

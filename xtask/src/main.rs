@@ -43,13 +43,19 @@ fn main() -> ExitCode {
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
 }
 
 /// Runs a command in the workspace root, echoing it; fails on a non-zero exit.
 pub fn run(cmd: &mut Command) -> Result {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd.current_dir_if_unset().status().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    let status = cmd
+        .current_dir_if_unset()
+        .status()
+        .map_err(|e| format!("{}: {e}", describe(cmd)))?;
     if status.success() {
         Ok(())
     } else {
@@ -98,12 +104,27 @@ const WASM_FEATURES: &[&str] = &[
 fn build() -> Result<PathBuf> {
     tools::ensure_build_tools()?;
     let root = root();
-    run(cargo().args(["build", "--package", "vitrine", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"]))?;
+    run(cargo().args([
+        "build",
+        "--package",
+        "vitrine",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
     let raw = root.join("target/wasm32-unknown-unknown/wasm-release/vitrine.wasm");
     let bindgen_out = root.join("target/wasm-bindgen");
     let _ = std::fs::remove_dir_all(&bindgen_out);
     run(Command::new(tools::wasm_bindgen())
-        .args(["--target", "web", "--out-name", "vitrine_wasm", "--no-typescript", "--out-dir"])
+        .args([
+            "--target",
+            "web",
+            "--out-name",
+            "vitrine_wasm",
+            "--no-typescript",
+            "--out-dir",
+        ])
         .arg(&bindgen_out)
         .arg(&raw))?;
 
@@ -116,7 +137,10 @@ fn build() -> Result<PathBuf> {
         .arg(bindgen_out.join("vitrine_wasm_bg.wasm"))
         .arg("-o")
         .arg(pkg.join("vitrine_wasm_bg.wasm")))?;
-    copy(&bindgen_out.join("vitrine_wasm.js"), &pkg.join("vitrine_wasm.js"))?;
+    copy(
+        &bindgen_out.join("vitrine_wasm.js"),
+        &pkg.join("vitrine_wasm.js"),
+    )?;
     let template = root.join("pkg-template");
     for entry in std::fs::read_dir(&template).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
@@ -124,8 +148,14 @@ fn build() -> Result<PathBuf> {
         let text = std::fs::read_to_string(entry.path()).map_err(|e| e.to_string())?;
         let text = text
             .replace("0.0.0-workspace", env!("CARGO_PKG_VERSION"))
-            .replace(r#""__VITRINE_CARD_CSS__""#, &js_string(&read(&root.join("src/card.css"))?))
-            .replace(r#""__VITRINE_CARD_HTML__""#, &js_string(read(&root.join("src/card.html"))?.trim()));
+            .replace(
+                r#""__VITRINE_CARD_CSS__""#,
+                &js_string(&read(&root.join("src/card.css"))?),
+            )
+            .replace(
+                r#""__VITRINE_CARD_HTML__""#,
+                &js_string(read(&root.join("src/card.html"))?.trim()),
+            );
         std::fs::write(pkg.join(&name), text).map_err(|e| e.to_string())?;
     }
     eprintln!("xtask: built {}", pkg.display());
@@ -145,7 +175,9 @@ fn js_string(text: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -154,7 +186,9 @@ fn js_string(text: &str) -> String {
 }
 
 fn copy(from: &Path, to: &Path) -> Result {
-    std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("copy {} -> {}: {e}", from.display(), to.display()))
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("copy {} -> {}: {e}", from.display(), to.display()))
 }
 
 fn demo(listen: &str) -> Result {
@@ -176,14 +210,40 @@ fn test() -> Result {
     tools::ensure_test_tools()?;
     let root = root();
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    run(cargo().args(["clippy", "--package", "vitrine", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "--package",
+        "vitrine",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // Native: the core, the platform, xtask.
     run(cargo().args(["test", "--workspace"]))?;
     // The DOM layer, compiled to wasm, in headless Chromium.
     run(cargo()
-        .args(["test", "--package", "vitrine", "--target", "wasm32-unknown-unknown"])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools::wasm_bindgen_test_runner())
+        .args([
+            "test",
+            "--package",
+            "vitrine",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            tools::wasm_bindgen_test_runner(),
+        )
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
     // End to end: the built package, served by the platform, in Chromium.
@@ -210,19 +270,27 @@ fn bench() -> Result {
     let mut rows = Vec::new();
     let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
     println!("\nBytes a page downloads for its first card (pkg/):\n");
-    println!("{:<24} {:>10} {:>10} {:>12}", "file", "raw", "gzip -9", "brotli -q 11");
+    println!(
+        "{:<24} {:>10} {:>10} {:>12}",
+        "file", "raw", "gzip -9", "brotli -q 11"
+    );
     for name in shipped {
         let path = pkg.join(name);
         let raw = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
         let gz = compressed_len(Command::new("gzip").args(["-9", "-c"]).arg(&path))?;
         let br = compressed_len(Command::new("brotli").args(["-q", "11", "-c"]).arg(&path))?;
         println!("{name:<24} {raw:>10} {gz:>10} {br:>12}");
-        rows.push(format!(r#"{{"file":"{name}","raw":{raw},"gzip":{gz},"brotli":{br}}}"#));
+        rows.push(format!(
+            r#"{{"file":"{name}","raw":{raw},"gzip":{gz},"brotli":{br}}}"#
+        ));
         raw_total += raw;
         gz_total += gz;
         br_total += br;
     }
-    println!("{:<24} {raw_total:>10} {gz_total:>10} {br_total:>12}", "total");
+    println!(
+        "{:<24} {raw_total:>10} {gz_total:>10} {br_total:>12}",
+        "total"
+    );
     println!("\nbudget: 20480 bytes gzip for card + follow + links + beacons");
     let report = root().join("target/bench");
     std::fs::create_dir_all(&report).map_err(|e| e.to_string())?;
@@ -236,7 +304,9 @@ fn bench() -> Result {
 }
 
 fn compressed_len(cmd: &mut Command) -> Result<u64> {
-    let out = cmd.output().map_err(|e| format!("{}: {e}", describe(cmd)))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{}: {e}", describe(cmd)))?;
     if !out.status.success() {
         return Err(format!("`{}` failed", describe(cmd)));
     }

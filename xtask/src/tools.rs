@@ -9,7 +9,12 @@ use std::process::{Command, Stdio};
 /// (wasm-opt comes from npm's binaryen 132, see `xtask/js/package.json`:
 /// Debian's binaryen 108 turns wasm-bindgen's externref table into one the
 /// browser refuses at instantiation.)
-const TEST_PACKAGES: &[&str] = &["chromium", "chromium-driver", "fonts-wqy-microhei", "brotli"];
+const TEST_PACKAGES: &[&str] = &[
+    "chromium",
+    "chromium-driver",
+    "fonts-wqy-microhei",
+    "brotli",
+];
 
 pub fn tools_dir() -> PathBuf {
     root().join(".tools")
@@ -45,20 +50,32 @@ pub fn ensure_bench_tools() -> Result {
 }
 
 fn ensure_wasm_target() -> Result {
-    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     match out {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") => Ok(()),
+        Ok(out)
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == "wasm32-unknown-unknown") =>
+        {
+            Ok(())
+        }
         _ => run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"])),
     }
 }
 
 /// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
 fn locked_wasm_bindgen_version() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == r#"name = "wasm-bindgen""# {
-            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = ")) {
+            if let Some(v) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
+            {
                 return Ok(v.trim_matches('"').to_string());
             }
         }
@@ -70,14 +87,28 @@ fn ensure_wasm_bindgen() -> Result {
     let version = locked_wasm_bindgen_version()?;
     let installed = Command::new(wasm_bindgen()).arg("--version").output();
     if let Ok(out) = installed {
-        if String::from_utf8_lossy(&out.stdout).split_whitespace().nth(1) == Some(version.as_str()) {
+        if String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .nth(1)
+            == Some(version.as_str())
+        {
             return Ok(());
         }
     }
-    eprintln!("xtask: installing wasm-bindgen-cli {version} into .tools/ (takes about two minutes, once)");
+    eprintln!(
+        "xtask: installing wasm-bindgen-cli {version} into .tools/ (takes about two minutes, once)"
+    );
     // Not --locked: that release's own lockfile pins a webpki-roots version
     // the registry mirror here does not have.
-    run(cargo().args(["install", "wasm-bindgen-cli", "--version", &version, "--root"]).arg(tools_dir()))
+    run(cargo()
+        .args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &version,
+            "--root",
+        ])
+        .arg(tools_dir()))
 }
 
 fn debian_installed(package: &str) -> bool {
@@ -90,14 +121,26 @@ fn debian_installed(package: &str) -> bool {
 }
 
 fn ensure_debian(packages: &[&str]) -> Result {
-    let missing: Vec<&str> = packages.iter().copied().filter(|p| !debian_installed(p)).collect();
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| !debian_installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
     let apt = |args: &[&str]| {
-        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        let mut cmd = if is_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
         if !is_root {
             cmd.arg("apt-get");
         }
@@ -113,11 +156,14 @@ fn ensure_debian(packages: &[&str]) -> Result {
 /// `npm ci` in `dir`, unless its node_modules already matches the lockfile.
 fn ensure_npm_packages(dir: &str) -> Result {
     let dir = root().join(dir);
-    let lock = std::fs::read(dir.join("package-lock.json")).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     let stamp = dir.join("node_modules/.vitrine-lock");
     if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
         return Ok(());
     }
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir))?;
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir))?;
     std::fs::write(&stamp, lock).map_err(|e| e.to_string())
 }

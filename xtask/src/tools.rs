@@ -32,6 +32,10 @@ pub fn wasm_opt() -> PathBuf {
     root().join("xtask/js/node_modules/.bin/wasm-opt")
 }
 
+pub fn esbuild() -> PathBuf {
+    root().join("xtask/js/node_modules/.bin/esbuild")
+}
+
 pub fn ensure_build_tools() -> Result {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;

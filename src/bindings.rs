@@ -5,8 +5,11 @@
 //! does to a host page, and to measure when counting what the wasm costs:
 //! each function here is one small import in the JS glue.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 use js_sys::{Object, Reflect, JSON};
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -31,9 +34,22 @@ extern "C" {
     fn console_warn(message: &str);
 }
 
-thread_local! {
-    static NUMBER_FORMATS: RefCell<Vec<(&'static str, String, NumberFormat)>> = const { RefCell::new(Vec::new()) };
-}
+/// A value for the one thread there is. wasm32-unknown-unknown built without
+/// the `atomics` feature (as here) cannot run threads, so nothing can observe
+/// this from two at once; `thread_local!` would say the same but needs std.
+struct SingleThreaded<T>(T);
+
+#[allow(unsafe_code)]
+// SAFETY: see above; this crate is only ever instantiated on one thread.
+unsafe impl<T> Sync for SingleThreaded<T> {}
+
+/// `Intl.NumberFormat`s already built, by locale and currency: building one
+/// is the slow part of formatting a price (a page may mount 1,000 cards).
+static NUMBER_FORMATS: SingleThreaded<RefCell<Vec<CachedFormat>>> =
+    SingleThreaded(RefCell::new(Vec::new()));
+
+/// A formatter with the locale and currency it was built for.
+type CachedFormat = (&'static str, String, NumberFormat);
 
 /// The host's open shadow root. The JS shell attaches it first, with the
 /// stylesheet adopted and a skeleton inside, so that the card's box exists
@@ -107,8 +123,10 @@ pub(crate) fn warn(message: &str) {
 /// Formatters are cached per locale and currency (building one is the slow
 /// part). Falls back to `CNY 199.00` if the browser refuses the currency.
 pub(crate) fn format_money(locale: &'static str, currency: &str, amount: &str) -> String {
-    NUMBER_FORMATS.with(|cell| {
-        let mut formats = cell.borrow_mut();
+    {
+        let Ok(mut formats) = NUMBER_FORMATS.0.try_borrow_mut() else {
+            return [currency, " ", amount].concat();
+        };
         let cached = formats
             .iter()
             .find(|(l, c, _)| *l == locale && c == currency)
@@ -129,7 +147,7 @@ pub(crate) fn format_money(locale: &'static str, currency: &str, amount: &str) -
             }
         };
         format.format_decimal(amount)
-    })
+    }
 }
 
 /// `JSON.parse`, with failure as `None`.

@@ -7,6 +7,7 @@
 
 use crate::bindings;
 use crate::js_node::JsNode;
+use alloc::string::String;
 use vitrine_core::item::{is_id, Item, StockState};
 use vitrine_core::json::Node;
 use vitrine_core::locale::Locale;

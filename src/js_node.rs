@@ -2,6 +2,7 @@
 //! structures first, and every property read is one `Reflect.get`.
 
 use crate::bindings;
+use alloc::string::String;
 use vitrine_core::json::Node;
 use wasm_bindgen::JsValue;
 

@@ -5,8 +5,12 @@
 //! crate turns them into DOM through one seam, [`bindings`], and is wrapped
 //! by a small hand-written ES module (`pkg-template/vitrine.js`) that defines
 //! the custom elements and the public JS API.
-#![forbid(unsafe_code)]
+#![no_std]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
+
+// No std: its panic and formatting machinery alone is about 2.5 KB gzip.
+extern crate alloc;
 
 mod bindings;
 mod card;
@@ -20,6 +24,15 @@ use web_sys::{Element, HtmlTemplateElement};
 #[global_allocator]
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
+/// With no std there is no unwinding and no panic message to print: a panic
+/// traps, the call into the wasm throws, and the JS shell turns that into one
+/// console warning. (The code avoids panicking paths; this is the backstop.)
+#[cfg(all(feature = "standalone", target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 /// A showcase card mounted in a host element.
 ///
@@ -40,7 +53,7 @@ impl Card {
 
     /// Renders a complete set of options. Returns the URL the shell must
     /// fetch when the item is loaded by id, and shows the skeleton meanwhile.
-    pub fn render(&mut self, options: JsValue) -> Option<String> {
+    pub fn render(&mut self, options: JsValue) -> Option<alloc::string::String> {
         self.0.render(&options)
     }
 

@@ -4,6 +4,9 @@
 //! compared exactly in thousandths, and handed to `Intl.NumberFormat` in the
 //! browser as the same string, so no binary float ever rounds a price.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+
 use core::fmt;
 
 /// Fraction digits an amount may carry (covers the three-digit currencies).

@@ -5,6 +5,8 @@
 //! because the person who reads the warning is a blogger or a developer
 //! looking at a console, not a debugger.
 
+use alloc::string::String;
+
 use crate::amount::{is_currency_code, Amount};
 use crate::json::{whole_number, Node};
 use crate::locale::Locale;
@@ -105,7 +107,7 @@ impl core::fmt::Display for ItemError {
     }
 }
 
-impl std::error::Error for ItemError {}
+impl core::error::Error for ItemError {}
 
 const OBJECT: &str = "must be an object";
 const ID: &str = "must be an id of 1 to 64 letters, digits, '_' or '-'";

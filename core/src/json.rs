@@ -11,7 +11,7 @@ pub trait Node: Sized {
     /// absent nor `null`.
     fn field(&self, key: &str) -> Option<Self>;
     /// The value as a string, when it is one.
-    fn as_string(&self) -> Option<String>;
+    fn as_string(&self) -> Option<alloc::string::String>;
     /// The value as a number, when it is one.
     fn as_number(&self) -> Option<f64>;
     /// The value as a boolean, when it is one.
@@ -25,7 +25,9 @@ pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// A number that is a whole, non-negative, exactly representable integer.
 pub fn whole_number(n: f64) -> Option<u64> {
-    if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 {
+    // `n as u64` truncates; equal after the round trip means whole (no
+    // `f64::fract` without std).
+    if (0.0..=MAX_SAFE_INTEGER).contains(&n) && (n as u64) as f64 == n {
         Some(n as u64)
     } else {
         None
@@ -40,8 +42,8 @@ impl Node for serde_json::Value {
             Some(v) => Some(v.clone()),
         }
     }
-    fn as_string(&self) -> Option<String> {
-        self.as_str().map(str::to_owned)
+    fn as_string(&self) -> Option<alloc::string::String> {
+        self.as_str().map(alloc::borrow::ToOwned::to_owned)
     }
     fn as_number(&self) -> Option<f64> {
         self.as_f64()

@@ -4,6 +4,8 @@
 //! [`Locale::tag`]; the words around them live here, so the SDK and any
 //! server-side rendering agree.
 
+use alloc::string::String;
+
 use crate::store_link::Partner;
 
 /// A locale the card speaks.

@@ -6,6 +6,8 @@
 //! would silently rewrite (whitespace, control characters, backslashes).
 //! Canonicalisation and attribution come on top of it in link resolution.
 
+use alloc::string::String;
+
 /// Longest URL accepted anywhere: real partner links are far shorter, and a
 /// longer one is a sign of smuggled data.
 pub const MAX_URL_LEN: usize = 2048;

@@ -112,6 +112,8 @@ fn build() -> Result<PathBuf> {
         "wasm32-unknown-unknown",
         "--profile",
         "wasm-release",
+        "--features",
+        "standalone",
     ]))?;
     let raw = root.join("target/wasm32-unknown-unknown/wasm-release/vitrine.wasm");
     let bindgen_out = root.join("target/wasm-bindgen");
@@ -232,25 +234,31 @@ fn test() -> Result {
     tools::ensure_test_tools()?;
     let root = root();
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args([
-        "clippy",
-        "--package",
-        "vitrine",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    // Lints for native code, for the wasm as tests build it (with std), and
+    // for the wasm as it ships (no std, `standalone`).
+    for target in [
+        &["--workspace", "--all-targets"][..],
+        &[
+            "--package",
+            "vitrine",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+        ],
+        &[
+            "--package",
+            "vitrine",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--features",
+            "standalone",
+        ],
+    ] {
+        run(cargo()
+            .arg("clippy")
+            .args(target)
+            .args(["--", "-D", "warnings"]))?;
+    }
     // Native: the core, the platform, xtask.
     run(cargo().args(["test", "--workspace"]))?;
     // The DOM layer, compiled to wasm, in headless Chromium.

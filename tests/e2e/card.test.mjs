@@ -27,7 +27,11 @@ async function open(path, { width = 1280, route } = {}) {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   page.warnings = [];
   page.errors = [];
-  page.on("console", (m) => m.type() === "warning" && page.warnings.push(m.text()));
+  page.consoleErrors = [];
+  page.on("console", (m) => {
+    if (m.type() === "warning") page.warnings.push(m.text());
+    if (m.type() === "error") page.consoleErrors.push(m.text() + " " + (m.location().url ?? ""));
+  });
   page.on("pageerror", (e) => page.errors.push(e.message));
   if (route) await route(page);
   if (path) await page.goto(BASE + path);
@@ -117,6 +121,7 @@ test("the blog post shows three live cards with the creator's words, price, stoc
   await page.screenshot({ path: ARTIFACTS + "/blog.png", fullPage: true });
   assert.deepEqual(page.errors, []);
   assert.deepEqual(page.warnings, []);
+  assert.deepEqual(page.consoleErrors, [], "no failed request, no error of any kind");
   await page.close();
 });
 
@@ -135,6 +140,7 @@ test("English, dark theme and sold out on the demo index", async () => {
     document.querySelector("vitrine-card[theme=dark]").shadowRoot.querySelector("[part=card]").dataset.theme);
   assert.equal(theme, "dark");
   await page.screenshot({ path: ARTIFACTS + "/index.png", fullPage: true });
+  assert.deepEqual(page.consoleErrors, []);
   await page.close();
 });
 
@@ -262,6 +268,8 @@ test("the strict-CSP page works with no policy violation", async () => {
   assert.equal((await readCard(page, "vitrine-card[item=itm_nc_headphones]")).state, "ready");
   assert.equal((await readCard(page, "#broken")).state, "error");
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(page.warnings, ["vitrine: item.price.amount must be a non-negative decimal string"]);
+  assert.deepEqual(page.consoleErrors, []);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

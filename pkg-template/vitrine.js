@@ -98,7 +98,9 @@ class Handle {
         this.#card = guard(() => new Card(element, template));
         this.#render();
       },
-      () => {},
+      // Without the wasm there is nothing to show: give the space back
+      // rather than leave a skeleton shimmering forever.
+      () => element.shadowRoot?.replaceChildren(),
     );
   }
 

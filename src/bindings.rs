@@ -84,13 +84,9 @@ pub(crate) fn clear(root: &ShadowRoot) {
     root.replace_children_with_node_0();
 }
 
-/// The element carrying `part="name"` inside `scope`.
-pub(crate) fn part(scope: &DocumentFragment, name: &str) -> Option<Element> {
-    let mut selector = String::with_capacity(name.len() + 9);
-    selector.push_str("[part~=");
-    selector.push_str(name);
-    selector.push(']');
-    scope.query_selector(&selector).ok().flatten()
+/// The template's root element (the `<article>`).
+pub(crate) fn first_element(scope: &DocumentFragment) -> Option<Element> {
+    scope.first_element_child()
 }
 
 /// The first element with `class` inside `scope`.

@@ -8,6 +8,7 @@
 use crate::bindings;
 use crate::js_node::JsNode;
 use alloc::string::String;
+use alloc::vec::Vec;
 use vitrine_core::item::{is_id, Item, StockState};
 use vitrine_core::json::Node;
 use vitrine_core::locale::Locale;
@@ -77,7 +78,18 @@ fn source(options: &JsValue) -> Source {
     let platform = bindings::get(options, "platform")
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    let url = [platform.trim_end_matches('/'), "/v1/items/", &id].concat();
+    // Without its trailing slashes (a byte loop: `trim_end_matches` pulls in
+    // the generic char searcher).
+    let base_len = platform
+        .bytes()
+        .rposition(|b| b != b'/')
+        .map_or(0, |i| i + 1);
+    let url = [
+        platform.get(..base_len).unwrap_or_default(),
+        "/v1/items/",
+        &id,
+    ]
+    .concat();
     Source::Fetch { url, id }
 }
 
@@ -190,7 +202,7 @@ fn card(
     state: &str,
 ) -> Option<(DocumentFragment, Element)> {
     let content = bindings::clone_template(template)?;
-    let article = bindings::part(&content, "card")?;
+    let article = bindings::first_element(&content)?;
     bindings::set_attr(&article, "data-state", state);
     bindings::set_attr(&article, "data-theme", view.theme);
     bindings::set_attr(&article, "data-layout", view.layout);
@@ -202,23 +214,52 @@ fn skeleton(template: &HtmlTemplateElement, view: View) -> Option<DocumentFragme
     let (content, article) = card(template, view, "loading")?;
     bindings::set_attr(&article, "aria-busy", "true");
     bindings::set_attr(&article, "aria-label", view.locale.texts().loading);
-    if let Some(fallback) = bindings::part(&content, "fallback") {
-        bindings::remove(&fallback);
-    }
+    apply(&article, &[Write::Remove("fallback")]);
     Some(content)
+}
+
+/// One write into a cloned template: the element with `class`, and what it
+/// gets. Filling the card from a list keeps one copy of the DOM-writing code
+/// in the wasm instead of one per field (about 2 KB less).
+enum Write<'a> {
+    Text(&'static str, &'a str),
+    Attr(&'static str, &'static str, &'a str),
+    Remove(&'static str),
+}
+
+fn apply(article: &Element, writes: &[Write<'_>]) {
+    for write in writes {
+        let class = match write {
+            Write::Text(class, _) | Write::Attr(class, _, _) | Write::Remove(class) => class,
+        };
+        let Some(el) = bindings::by_class(article, class) else {
+            continue;
+        };
+        match write {
+            Write::Text(_, text) => bindings::set_text(&el, text),
+            Write::Attr(_, name, value) => bindings::set_attr(&el, name, value),
+            Write::Remove(_) => bindings::remove(&el),
+        }
+    }
+}
+
+/// A link out to the store: a new tab, marked as a paid placement, telling
+/// the store which site sent the reader but not which page.
+fn store_link_writes<'a>(class: &'static str, link: &'a StoreLink) -> [Write<'a>; 4] {
+    [
+        Write::Attr(class, "href", &link.href),
+        Write::Attr(class, "target", "_blank"),
+        Write::Attr(class, "rel", "sponsored noopener"),
+        Write::Attr(class, "referrerpolicy", "strict-origin-when-cross-origin"),
+    ]
 }
 
 fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<DocumentFragment> {
     let (content, article) = card(template, view, "ready")?;
     let locale = view.locale;
     let texts = locale.texts();
-    let part = |name| bindings::part(&content, name);
+    let tag = locale.tag();
     bindings::set_attr(&article, "aria-labelledby", "title");
-
-    let image = part("image")?;
-    bindings::set_attr(&image, "src", &item.image);
-    bindings::set_attr(&image, "alt", &item.title);
-    bindings::set_text(&part("title")?, &item.title);
 
     let link = item.store_link();
     // A known partner by its name; any other store by its host.
@@ -226,92 +267,69 @@ fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<Doc
         Ok(l) => locale.partner_name(l.partner).unwrap_or(&l.host),
         Err(_) => texts.other_store,
     };
-    bindings::set_text(&part("partner")?, store_name);
+    let price = bindings::format_money(tag, &item.price.currency, item.price.amount.as_str());
+    let was = item
+        .discounted_from()
+        .map(|was| bindings::format_money(tag, &was.currency, was.amount.as_str()));
+    let stock = item.stock_state();
+    let stock_label = stock.label(locale);
+    let buyable = link.as_ref().ok().filter(|_| stock != StockState::SoldOut);
+    let buy_label = match buyable {
+        Some(_) => locale.buy_label(store_name),
+        None if stock == StockState::SoldOut => texts.sold_out.into(),
+        None => texts.unavailable.into(),
+    };
 
-    let creator = part("creator")?;
-    if let Some(avatar) = bindings::by_class(&creator, "avatar") {
-        bindings::set_attr(&avatar, "src", &item.creator.avatar);
+    let mut writes = Vec::with_capacity(24);
+    writes.extend([
+        Write::Attr("image", "src", &item.image),
+        Write::Attr("image", "alt", &item.title),
+        Write::Text("title", &item.title),
+        Write::Text("partner", store_name),
+        Write::Attr("avatar", "src", &item.creator.avatar),
+        Write::Text("name", &item.creator.name),
+        Write::Text("says", texts.recommends),
+        Write::Text("reason", &item.reason),
+        Write::Text("price", &price),
+        Write::Attr("stock", "data-stock", stock.key()),
+        Write::Text("stock", &stock_label),
+        Write::Text("buy", &buy_label),
+        Write::Remove("fallback"),
+    ]);
+    if item.creator.verified {
+        writes.extend([
+            Write::Attr("verified", "aria-label", texts.verified),
+            Write::Attr("verified", "title", texts.verified),
+        ]);
+    } else {
+        writes.push(Write::Remove("verified"));
     }
-    if let Some(name) = bindings::by_class(&creator, "name") {
-        bindings::set_text(&name, &item.creator.name);
+    match &was {
+        Some(was) => writes.extend([
+            Write::Text("sr", texts.original_price),
+            Write::Text("was", was),
+        ]),
+        None => writes.push(Write::Remove("original")),
     }
-    if let Some(mark) = bindings::by_class(&creator, "verified") {
-        if item.creator.verified {
-            bindings::set_attr(&mark, "aria-label", texts.verified);
-            bindings::set_attr(&mark, "title", texts.verified);
-        } else {
-            bindings::remove(&mark);
-        }
+    match buyable {
+        Some(link) => writes.extend(store_link_writes("buy", link)),
+        None => writes.extend([
+            Write::Attr("buy", "role", "link"),
+            Write::Attr("buy", "aria-disabled", "true"),
+        ]),
     }
-    if let Some(says) = bindings::by_class(&creator, "says") {
-        bindings::set_text(&says, texts.recommends);
+    apply(&article, &writes);
+    if let Err(e) = link {
+        bindings::warn(
+            &[
+                "item.store.url was refused (",
+                e.reason(),
+                "); buying is disabled",
+            ]
+            .concat(),
+        );
     }
-    bindings::set_text(&part("reason")?, &item.reason);
-
-    let tag = locale.tag();
-    let price = &item.price;
-    bindings::set_text(
-        &part("price")?,
-        &bindings::format_money(tag, &price.currency, price.amount.as_str()),
-    );
-    let original = part("original-price")?;
-    match item.discounted_from() {
-        Some(was) => {
-            if let Some(label) = bindings::by_class(&original, "sr") {
-                bindings::set_text(&label, texts.original_price);
-            }
-            if let Some(value) = bindings::by_class(&original, "was") {
-                bindings::set_text(
-                    &value,
-                    &bindings::format_money(tag, &was.currency, was.amount.as_str()),
-                );
-            }
-        }
-        None => bindings::remove(&original),
-    }
-    let stock_state = item.stock_state();
-    let stock = part("stock")?;
-    bindings::set_attr(&stock, "data-stock", stock_state.key());
-    bindings::set_text(&stock, &stock_state.label(locale));
-
-    let buy = part("buy")?;
-    match (&link, stock_state) {
-        (Ok(link), state) if state != StockState::SoldOut => {
-            set_store_link(&buy, link);
-            bindings::set_text(&buy, &locale.buy_label(store_name));
-        }
-        (link, state) => {
-            bindings::set_attr(&buy, "role", "link");
-            bindings::set_attr(&buy, "aria-disabled", "true");
-            let label = if state == StockState::SoldOut {
-                texts.sold_out
-            } else {
-                texts.unavailable
-            };
-            bindings::set_text(&buy, label);
-            if let Err(e) = link {
-                bindings::warn(
-                    &[
-                        "item.store.url was refused (",
-                        e.reason(),
-                        "); buying is disabled",
-                    ]
-                    .concat(),
-                );
-            }
-        }
-    }
-    bindings::remove(&part("fallback")?);
     Some(content)
-}
-
-/// A link out to the store: a new tab, marked as a paid placement, telling
-/// the store which site sent the reader but not which page.
-fn set_store_link(anchor: &Element, link: &StoreLink) {
-    bindings::set_attr(anchor, "href", &link.href);
-    bindings::set_attr(anchor, "target", "_blank");
-    bindings::set_attr(anchor, "rel", "sponsored noopener");
-    bindings::set_attr(anchor, "referrerpolicy", "strict-origin-when-cross-origin");
 }
 
 /// The compact fallback, in the card's own box, after one console warning.
@@ -328,14 +346,10 @@ fn fallback(
     };
     let texts = view.locale.texts();
     bindings::set_attr(&article, "aria-label", texts.fallback);
-    if let Some(fallback) = bindings::part(&content, "fallback") {
-        if let Some(message) = bindings::by_class(&fallback, "message") {
-            bindings::set_text(&message, texts.fallback);
-        }
-        if let (Some(anchor), Some(link)) = (bindings::by_class(&fallback, "store"), link) {
-            set_store_link(&anchor, link);
-            bindings::set_text(&anchor, texts.fallback_link);
-        }
+    apply(&article, &[Write::Text("message", texts.fallback)]);
+    if let Some(link) = link {
+        apply(&article, &store_link_writes("store", link));
+        apply(&article, &[Write::Text("store", texts.fallback_link)]);
     }
     bindings::replace_contents(root, &content);
 }

@@ -23,7 +23,7 @@ impl Locale {
     /// other language English (the more widely read fallback); no tag at all
     /// is the default, Chinese.
     pub fn from_tag(tag: Option<&str>) -> Locale {
-        match tag.map(str::trim) {
+        match tag.map(str::trim_ascii) {
             None | Some("") => Locale::ZhCn,
             Some(t) if t.get(..2).is_some_and(|l| l.eq_ignore_ascii_case("zh")) => Locale::ZhCn,
             Some(_) => Locale::En,

@@ -137,9 +137,19 @@ struct WebUrl<'a> {
 }
 
 fn split_web_url(url: &str) -> Result<WebUrl<'_>, LinkError> {
+    // Everything this looks for is ASCII, so it works on bytes: the generic
+    // char searchers behind `find`/`split`/`trim_matches` cost about 1.5 KB of
+    // wasm. Slicing uses `get`: a panicking slice would drag in more.
+    //
     // WHATWG parsing strips leading and trailing C0 controls and spaces, so
     // trimming them here does not change what the browser would open.
-    let url = url.trim_matches(|c: char| c <= ' ');
+    let bytes = url.as_bytes();
+    let start = bytes.iter().position(|&b| b > b' ').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| b > b' ')
+        .map_or(start, |i| i + 1);
+    let url = url.get(start..end).ok_or(LinkError::Malformed)?;
     if url.is_empty() {
         return Err(LinkError::Empty);
     }
@@ -160,46 +170,50 @@ fn split_web_url(url: &str) -> Result<WebUrl<'_>, LinkError> {
         return Err(LinkError::Scheme);
     };
     let authority_end = after_scheme
-        .find(['/', '?', '#'])
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
         .unwrap_or(after_scheme.len());
-    // Slicing below is done with `get`/`split_at_checked`: a panicking slice
-    // would drag the panic formatter and Unicode tables into the wasm.
     let authority = after_scheme
         .get(..authority_end)
         .ok_or(LinkError::Malformed)?;
-    if authority.contains('@') {
+    if authority.bytes().any(|b| b == b'@') {
         return Err(LinkError::Userinfo);
     }
-    let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority.starts_with('[') => {
-            authority.split_at_checked(i).ok_or(LinkError::Malformed)?
-        }
-        _ => (authority, ""),
-    };
-    if host.starts_with('[') {
+    if authority.as_bytes().first() == Some(&b'[') {
         return Err(LinkError::IpHost);
     }
+    let host_end = authority
+        .bytes()
+        .rposition(|b| b == b':')
+        .unwrap_or(authority.len());
+    let (host, port) = authority
+        .split_at_checked(host_end)
+        .ok_or(LinkError::Malformed)?;
     let labels_ok = !host.is_empty()
-        && host.split('.').all(|label| {
+        && host.as_bytes().split(|&b| b == b'.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
+                && label.first() != Some(&b'-')
+                && label.last() != Some(&b'-')
                 && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         });
     let port_ok = port.is_empty()
         || (port.len() <= 6 && port.len() > 1 && port.bytes().skip(1).all(|b| b.is_ascii_digit()));
     let host = host.to_ascii_lowercase();
     // Punycode labels are how IDN homographs of partner names arrive.
-    if !labels_ok || !port_ok || host.split('.').any(|l| l.starts_with("xn--")) {
+    if !labels_ok
+        || !port_ok
+        || host
+            .as_bytes()
+            .split(|&b| b == b'.')
+            .any(|l| l.starts_with(b"xn--"))
+    {
         return Err(LinkError::BadHost);
     }
     // Port, path, query and fragment: everything after the host as written.
-    let rest = after_scheme
-        .get(authority_end - port.len()..)
-        .ok_or(LinkError::Malformed)?;
+    let rest = after_scheme.get(host_end..).ok_or(LinkError::Malformed)?;
     Ok(WebUrl { https, rest, host })
 }
 
@@ -213,11 +227,15 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 /// Dotted numbers (`127.0.0.1`, `0x7f.1`, `2130706433`) are IPv4 to a
 /// browser: a last label that is all digits or hex marks an IP literal.
 fn is_ip_literal(host: &str) -> bool {
-    let last = host.rsplit('.').next().unwrap_or(host);
-    last.bytes().all(|b| b.is_ascii_digit())
+    let last = host
+        .as_bytes()
+        .rsplit(|&b| b == b'.')
+        .next()
+        .unwrap_or_default();
+    last.iter().all(u8::is_ascii_digit)
         || last
-            .strip_prefix("0x")
-            .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .strip_prefix(b"0x")
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
 }
 
 #[cfg(test)]

@@ -355,3 +355,13 @@ test("the card looks right from 240 px to 640 px wide", async () => {
   }
   await page.close();
 });
+
+test("when the wasm cannot load, the card gives its space back and the page keeps working", async () => {
+  const page = await open(null, { route: (p) => p.route("**/vitrine_wasm_bg.wasm", (r) => r.fulfill({ status: 503, body: "" })) });
+  await page.goto(BASE + "/test/neutral.html");
+  await page.waitForFunction(() => document.querySelector("vitrine-card").shadowRoot?.childNodes.length === 0);
+  assert.equal(page.warnings.length, 1, page.warnings.join("\n"));
+  assert.match(page.warnings[0], /^vitrine: the SDK's WebAssembly could not be loaded/);
+  assert.deepEqual(page.errors, [], "nothing thrown into the host page");
+  await page.close();
+});

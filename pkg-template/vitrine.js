@@ -4,9 +4,34 @@
 import init, { Card } from "./vitrine_wasm.js";
 
 const defaults = {
-  // By default the platform is wherever the SDK was loaded from.
+  // By default the platform is wherever the SDK was loaded from, and the
+  // placement is the host site.
   platform: new URL(".", import.meta.url).origin,
+  placement: location.hostname,
 };
+
+/** A fresh random 128-bit click id, as 32 hex digits. */
+function newClickId() {
+  return crypto.randomUUID().replaceAll("-", "");
+}
+
+// How long a phone gets to switch to the partner's app before the web page
+// opens instead.
+const APP_FALLBACK_MS = 1500;
+
+/** Tries the partner's app; opens the web page if the app did not take over. */
+function openApp(app, web) {
+  let left = false;
+  const leave = () => (left = true);
+  document.addEventListener("visibilitychange", leave, { once: true });
+  window.addEventListener("pagehide", leave, { once: true });
+  location.href = app;
+  setTimeout(() => {
+    document.removeEventListener("visibilitychange", leave);
+    window.removeEventListener("pagehide", leave);
+    if (!left && document.visibilityState === "visible") window.open(web, "_blank", "noopener");
+  }, APP_FALLBACK_MS);
+}
 
 // The card's stylesheet and markup (src/card.css, src/card.html), put here
 // by `cargo xtask build`. They live in the shell, not the wasm, so that the
@@ -84,6 +109,13 @@ function fetchItem(url) {
   return answer;
 }
 
+/** Defaults, then options; an option left `undefined` keeps the default. */
+function merged(options) {
+  const out = { ...defaults };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
 class Handle {
   #options;
   #card = null;
@@ -91,7 +123,10 @@ class Handle {
 
   constructor(element, options) {
     this.#options = { ...options };
-    guard(() => prepare(element, { ...defaults, ...this.#options }));
+    guard(() => prepare(element, merged(this.#options)));
+    const onClick = (event) => this.#click(event);
+    element.shadowRoot?.addEventListener("click", onClick);
+    element.shadowRoot?.addEventListener("auxclick", onClick);
     load().then(
       () => {
         if (this.#destroyed) return;
@@ -104,9 +139,24 @@ class Handle {
     );
   }
 
+  // Before the browser follows the buy link: a fresh click id in its href,
+  // and on phones the partner's app first. Modified and middle clicks keep
+  // the browser's own behaviour (a new tab with the same, fresh link).
+  #click(event) {
+    const buy = event.target.closest?.(".buy[href]");
+    const card = this.#card;
+    if (!buy || !card) return;
+    const app = guard(() => card.click(newClickId(), navigator.userAgent));
+    const plain = event.type === "click" && event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
+    if (app && plain) {
+      event.preventDefault();
+      openApp(app, buy.href);
+    }
+  }
+
   #render() {
     const card = this.#card;
-    const url = card && guard(() => card.render({ ...defaults, ...this.#options }));
+    const url = card && guard(() => card.render({ ...merged(this.#options), clickId: newClickId() }));
     if (url) fetchItem(url).then(([status, body]) => {
       // The card ignores an answer it is no longer waiting for.
       if (this.#card === card) guard(() => card.loaded(status, body));
@@ -137,7 +187,14 @@ export function mountCard(element, options = {}) {
   return new Handle(element, options);
 }
 
-const cardAttributes = { item: "itemId", platform: "platform", locale: "locale", theme: "theme", layout: "layout" };
+const cardAttributes = {
+  item: "itemId",
+  platform: "platform",
+  locale: "locale",
+  theme: "theme",
+  layout: "layout",
+  placement: "placement",
+};
 
 class VitrineCard extends HTMLElement {
   static observedAttributes = Object.keys(cardAttributes);

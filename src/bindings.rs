@@ -10,6 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 use js_sys::{Object, Reflect, JSON};
+use vitrine_core::link::{ParsedUrl, UrlParser};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -146,6 +147,25 @@ pub(crate) fn format_money(locale: &'static str, currency: &str, amount: &str) -
     }
 }
 
+/// The browser's own WHATWG URL parser, as the core's [`UrlParser`]: the
+/// same parser that will follow the link, and no URL tables in the wasm.
+pub struct BrowserUrl;
+
+impl UrlParser for BrowserUrl {
+    fn parse(&self, input: &str) -> Option<ParsedUrl> {
+        let url = web_sys::Url::new(input).ok()?;
+        let scheme = url.protocol();
+        let search = url.search();
+        Some(ParsedUrl {
+            scheme: scheme.strip_suffix(':').unwrap_or(&scheme).to_owned(),
+            userinfo: !url.username().is_empty() || !url.password().is_empty(),
+            host: url.hostname(),
+            path: url.pathname(),
+            query: search.strip_prefix('?').unwrap_or(&search).to_owned(),
+        })
+    }
+}
+
 /// `JSON.parse`, with failure as `None`.
 pub(crate) fn parse_json(text: &str) -> Option<JsValue> {
     JSON::parse(text).ok()
@@ -157,6 +177,15 @@ pub(crate) fn get(object: &JsValue, key: &str) -> Option<JsValue> {
         return None;
     }
     let v = Reflect::get(object, &JsValue::from_str(key)).ok()?;
+    (!v.is_undefined() && !v.is_null()).then_some(v)
+}
+
+/// Element `index` of a JS array; `None` for anything else, holes and `null`.
+pub(crate) fn element(array: &JsValue, index: usize) -> Option<JsValue> {
+    if !js_sys::Array::is_array(array) {
+        return None;
+    }
+    let v = Reflect::get_u32(array, u32::try_from(index).ok()?).ok()?;
     (!v.is_undefined() && !v.is_null()).then_some(v)
 }
 

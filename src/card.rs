@@ -4,6 +4,8 @@
 //! while the item is fetched by id), `ready`, or `error` (the fallback). The
 //! template is static markup; item data only ever enters through
 //! `textContent` and through attributes whose URLs passed the core's checks.
+//! The buy link is never the creator's link as given: it is the partner's
+//! canonical page, rebuilt by link resolution, with a fresh click id per click.
 
 use crate::bindings;
 use crate::js_node::JsNode;
@@ -11,8 +13,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use vitrine_core::item::{is_id, Item, StockState};
 use vitrine_core::json::Node;
+use vitrine_core::link::{canonicalize, prefers_app, resolve, Attribution, Outbound};
 use vitrine_core::locale::Locale;
-use vitrine_core::store_link::StoreLink;
+use vitrine_core::partner::Registry;
 use wasm_bindgen::JsValue;
 use web_sys::{DocumentFragment, Element, HtmlTemplateElement, ShadowRoot};
 
@@ -41,6 +44,57 @@ impl View {
             },
         }
     }
+}
+
+/// What a card's links need, read from the options: the platform's publisher
+/// id and where the card is placed. The SDK knows the four built-in
+/// partners; stores a platform configures are resolved by the platform
+/// itself, through its signed redirect (`/r/`), so their rules never need to
+/// reach the browser.
+#[derive(Clone)]
+struct Links {
+    registry: Registry,
+    placement: String,
+}
+
+impl Links {
+    fn from_options(options: &JsValue) -> Links {
+        let option = |key| bindings::get(options, key).and_then(|v| v.as_string());
+        let registry = Registry::new(option("publisher").as_deref());
+        let placement = option("placement")
+            .filter(|p| !p.is_empty() && p.len() <= 128)
+            .unwrap_or_else(|| "unknown".into());
+        Links {
+            registry,
+            placement,
+        }
+    }
+
+    fn resolve(
+        &self,
+        store_url: &str,
+        creator_id: &str,
+        click_id: &str,
+    ) -> Result<Outbound, vitrine_core::link::LinkError> {
+        let attribution = Attribution {
+            click_id,
+            creator_id,
+            placement_id: &self.placement,
+        };
+        resolve(
+            store_url,
+            &bindings::BrowserUrl,
+            &self.registry,
+            &attribution,
+        )
+    }
+}
+
+/// A card on screen whose buy link is live: what a click re-resolves.
+struct Shown {
+    links: Links,
+    store_url: String,
+    creator_id: String,
 }
 
 /// Where the item comes from.
@@ -102,7 +156,11 @@ pub(crate) struct CardState {
     /// The card's markup (`card.html`), parsed once by the shell.
     template: HtmlTemplateElement,
     /// The item being fetched, and how to show it once it arrives.
-    pending: Option<(View, String, String)>,
+    pending: Option<(View, Links, String, String)>,
+    /// The item shown, when its buy link is live.
+    shown: Option<Shown>,
+    /// The click id the shell handed to the last render, for its first href.
+    click_id: String,
 }
 
 impl CardState {
@@ -111,6 +169,8 @@ impl CardState {
             host,
             template,
             pending: None,
+            shown: None,
+            click_id: String::new(),
         }
     }
 
@@ -118,24 +178,82 @@ impl CardState {
     /// by id (the skeleton is showing meanwhile).
     pub(crate) fn render(&mut self, options: &JsValue) -> Option<String> {
         self.pending = None;
+        self.shown = None;
         let Some(root) = bindings::shadow_root(&self.host) else {
             bindings::warn("cannot attach a shadow root to this element");
             return None;
         };
         let view = View::from_options(options);
-        let template = &self.template;
+        let links = Links::from_options(options);
+        self.click_id = bindings::get(options, "clickId")
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
         match source(options) {
-            Source::Inline(value) => show(&root, template, view, value),
-            Source::Invalid(problem) => fallback(&root, template, view, &problem, None),
+            Source::Inline(value) => self.show(&root, view, links, value),
+            Source::Invalid(problem) => fallback(&root, &self.template, view, &problem, None),
             Source::Fetch { url, id } => {
-                if let Some(content) = skeleton(template, view) {
+                if let Some(content) = skeleton(&self.template, view) {
                     bindings::replace_contents(&root, &content);
                 }
-                self.pending = Some((view, id, url.clone()));
+                self.pending = Some((view, links, id, url.clone()));
                 return Some(url);
             }
         }
         None
+    }
+
+    /// A click on the buy link: the link gets a fresh click id (so every
+    /// click is counted once, as itself), and on phones the partner's app
+    /// link is returned for the shell to try first.
+    pub(crate) fn click(&mut self, click_id: &str, user_agent: &str) -> Option<String> {
+        let shown = self.shown.as_ref()?;
+        let out = shown
+            .links
+            .resolve(&shown.store_url, &shown.creator_id, click_id)
+            .ok()?;
+        let article = self
+            .host
+            .shadow_root()
+            .and_then(|root| root.first_element_child())?;
+        apply(&article, &[Write::Attr("buy", "href", &out.web)]);
+        out.app.filter(|_| prefers_app(user_agent))
+    }
+
+    fn show(&mut self, root: &ShadowRoot, view: View, links: Links, value: JsValue) {
+        let node = JsNode(value);
+        match Item::from_node(&node) {
+            Ok(item) => {
+                let Some((content, live)) =
+                    filled(&self.template, view, &links, &item, &self.click_id)
+                else {
+                    return;
+                };
+                bindings::replace_contents(root, &content);
+                if live {
+                    self.shown = Some(Shown {
+                        links,
+                        store_url: item.store.url,
+                        creator_id: item.creator.id,
+                    });
+                }
+            }
+            Err(e) => {
+                // The item is unusable, but if its store link resolves the
+                // reader can still reach the product (its canonical page).
+                let link = node
+                    .field("store")
+                    .and_then(|s| s.field("url"))
+                    .and_then(|u| u.as_string())
+                    .and_then(|u| canonicalize(&u, &bindings::BrowserUrl, &links.registry).ok());
+                fallback(
+                    root,
+                    &self.template,
+                    view,
+                    &e.message(),
+                    link.as_ref().map(|c| c.url.as_str()),
+                );
+            }
+        }
     }
 
     /// The platform's answer for the URL [`render`](Self::render) returned:
@@ -143,14 +261,14 @@ impl CardState {
     /// (`undefined` when it was not JSON). Ignored when nothing is pending,
     /// so a late answer after another render or a destroy paints nothing.
     pub(crate) fn loaded(&mut self, status: u16, body: JsValue) {
-        let Some((view, id, url)) = self.pending.take() else {
+        let Some((view, links, id, url)) = self.pending.take() else {
             return;
         };
         let Some(root) = self.host.shadow_root() else {
             return;
         };
         let problem = match status {
-            200..=299 if !body.is_undefined() => return show(&root, &self.template, view, body),
+            200..=299 if !body.is_undefined() => return self.show(&root, view, links, body),
             200..=299 => ["the platform's answer for item ", &id, " is not JSON"].concat(),
             0 => ["the platform could not be reached at ", &url].concat(),
             404 => ["item ", &id, " is not known to the platform (404)"].concat(),
@@ -168,29 +286,9 @@ impl CardState {
     /// Empties the shadow root; a pending answer will be ignored.
     pub(crate) fn destroy(&mut self) {
         self.pending = None;
+        self.shown = None;
         if let Some(root) = self.host.shadow_root() {
             bindings::clear(&root);
-        }
-    }
-}
-
-fn show(root: &ShadowRoot, template: &HtmlTemplateElement, view: View, value: JsValue) {
-    let node = JsNode(value);
-    match Item::from_node(&node) {
-        Ok(item) => {
-            if let Some(content) = filled(template, view, &item) {
-                bindings::replace_contents(root, &content);
-            }
-        }
-        Err(e) => {
-            // The item is unusable, but if its store link is safe the reader
-            // can still reach the product.
-            let link = node
-                .field("store")
-                .and_then(|s| s.field("url"))
-                .and_then(|u| u.as_string())
-                .and_then(|u| StoreLink::check(&u).ok());
-            fallback(root, template, view, &e.message(), link.as_ref());
         }
     }
 }
@@ -245,26 +343,32 @@ fn apply(article: &Element, writes: &[Write<'_>]) {
 
 /// A link out to the store: a new tab, marked as a paid placement, telling
 /// the store which site sent the reader but not which page.
-fn store_link_writes<'a>(class: &'static str, link: &'a StoreLink) -> [Write<'a>; 4] {
+fn store_link_writes<'a>(class: &'static str, href: &'a str) -> [Write<'a>; 4] {
     [
-        Write::Attr(class, "href", &link.href),
+        Write::Attr(class, "href", href),
         Write::Attr(class, "target", "_blank"),
         Write::Attr(class, "rel", "sponsored noopener"),
         Write::Attr(class, "referrerpolicy", "strict-origin-when-cross-origin"),
     ]
 }
 
-fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<DocumentFragment> {
+/// The filled card, and whether its buy link is live.
+fn filled(
+    template: &HtmlTemplateElement,
+    view: View,
+    links: &Links,
+    item: &Item,
+    click_id: &str,
+) -> Option<(DocumentFragment, bool)> {
     let (content, article) = card(template, view, "ready")?;
     let locale = view.locale;
     let texts = locale.texts();
     let tag = locale.tag();
     bindings::set_attr(&article, "aria-labelledby", "title");
 
-    let link = item.store_link();
-    // A known partner by its name; any other store by its host.
+    let link = links.resolve(&item.store.url, &item.creator.id, click_id);
     let store_name: &str = match &link {
-        Ok(l) => locale.partner_name(l.partner).unwrap_or(&l.host),
+        Ok(out) => links.registry.rule(out.partner).name(locale),
         Err(_) => texts.other_store,
     };
     let price = bindings::format_money(tag, &item.price.currency, item.price.amount.as_str());
@@ -312,13 +416,14 @@ fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<Doc
         None => writes.push(Write::Remove("original")),
     }
     match buyable {
-        Some(link) => writes.extend(store_link_writes("buy", link)),
+        Some(out) => writes.extend(store_link_writes("buy", &out.web)),
         None => writes.extend([
             Write::Attr("buy", "role", "link"),
             Write::Attr("buy", "aria-disabled", "true"),
         ]),
     }
     apply(&article, &writes);
+    let live = buyable.is_some();
     if let Err(e) = link {
         bindings::warn(
             &[
@@ -329,7 +434,7 @@ fn filled(template: &HtmlTemplateElement, view: View, item: &Item) -> Option<Doc
             .concat(),
         );
     }
-    Some(content)
+    Some((content, live))
 }
 
 /// The compact fallback, in the card's own box, after one console warning.
@@ -338,7 +443,7 @@ fn fallback(
     template: &HtmlTemplateElement,
     view: View,
     problem: &str,
-    link: Option<&StoreLink>,
+    link: Option<&str>,
 ) {
     bindings::warn(problem);
     let Some((content, article)) = card(template, view, "error") else {

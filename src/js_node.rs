@@ -13,6 +13,9 @@ impl Node for JsNode {
     fn field(&self, key: &str) -> Option<Self> {
         bindings::get(&self.0, key).map(JsNode)
     }
+    fn element(&self, index: usize) -> Option<Self> {
+        bindings::element(&self.0, index).map(JsNode)
+    }
     fn as_string(&self) -> Option<String> {
         self.0.as_string()
     }

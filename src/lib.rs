@@ -16,6 +16,7 @@ mod bindings;
 mod card;
 mod js_node;
 
+pub use bindings::BrowserUrl;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlTemplateElement};
 
@@ -61,6 +62,13 @@ impl Card {
     /// (0 for no answer) and the parsed body (`undefined` if not JSON).
     pub fn loaded(&mut self, status: u16, body: JsValue) {
         self.0.loaded(status, body)
+    }
+
+    /// A click on the buy link, before the browser follows it: the link gets
+    /// `click_id` (fresh per click). Returns the partner's app link when the
+    /// shell should try the app first (a phone or tablet `user_agent`).
+    pub fn click(&mut self, click_id: &str, user_agent: &str) -> Option<alloc::string::String> {
+        self.0.click(click_id, user_agent)
     }
 
     /// Empties the card; the handle is consumed.

@@ -2,7 +2,9 @@
 //! `Card` against a real document, without the JS shell or the platform.
 #![cfg(target_arch = "wasm32")]
 
-use vitrine::Card;
+use vitrine::{BrowserUrl, Card};
+use vitrine_core::link::canonicalize;
+use vitrine_core::partner::Registry;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlTemplateElement};
@@ -167,4 +169,35 @@ fn layout_theme_and_locale_reach_the_markup() {
     assert_eq!(article.get_attribute("data-theme").as_deref(), Some("dark"));
     assert_eq!(article.get_attribute("lang").as_deref(), Some("en"));
     assert_eq!(text(&host, "partner"), "Tmall");
+}
+
+/// The corpus the core runs through the `url` crate, here through the
+/// browser's own `URL`: both parsers must lead to the same answers.
+#[wasm_bindgen_test]
+fn the_link_corpus_resolves_alike_with_the_browsers_url_parser() {
+    let registry = Registry::default();
+    let mut rows = 0;
+    let mut failures = Vec::new();
+    for text in [
+        include_str!("../core/tests/corpus/links.tsv"),
+        include_str!("../core/tests/corpus/links-extra.tsv"),
+    ] {
+        for line in text.lines() {
+            if line.starts_with('#') || !line.contains('\t') {
+                continue;
+            }
+            let (input, expected) = line.split_once('\t').unwrap();
+            let input = input.replace("\\t", "\t");
+            let got = match canonicalize(&input, &BrowserUrl, &registry) {
+                Ok(c) => c.url,
+                Err(e) => format!("REFUSE:{}", e.reason()),
+            };
+            rows += 1;
+            if got != expected {
+                failures.push(format!("{input:?}: expected {expected}, got {got}"));
+            }
+        }
+    }
+    assert!(rows >= 78, "{rows} rows");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -8,9 +8,9 @@
 use alloc::string::String;
 
 use crate::amount::{is_currency_code, Amount};
+use crate::image_url::is_image_url;
 use crate::json::{whole_number, Node};
 use crate::locale::Locale;
-use crate::store_link::{is_image_url, LinkError, StoreLink};
 
 /// Longest title shown (characters); the card clamps it to two lines anyway.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -64,8 +64,8 @@ pub struct Money {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Store {
     /// The product page URL as the creator gave it. Whether it may be linked
-    /// is decided by [`StoreLink::check`], not by validation: an item with an
-    /// unsafe link still shows, with buying disabled.
+    /// is decided by link resolution ([`crate::link`]), not by validation:
+    /// an item with a refused link still shows, with buying disabled.
     pub url: String,
 }
 
@@ -318,16 +318,6 @@ impl Item {
         self.original_price
             .as_ref()
             .filter(|o| o.amount > self.price.amount)
-    }
-
-    /// The store link, if it may be linked.
-    pub fn store_link(&self) -> Result<StoreLink, LinkError> {
-        StoreLink::check(&self.store.url)
-    }
-
-    /// Whether the buy button is live: something is left and the link is safe.
-    pub fn can_buy(&self) -> bool {
-        self.stock_state() != StockState::SoldOut && self.store_link().is_ok()
     }
 }
 

@@ -10,6 +10,8 @@ pub trait Node: Sized {
     /// The value under `key` when `self` is an object and the value is neither
     /// absent nor `null`.
     fn field(&self, key: &str) -> Option<Self>;
+    /// Element `index` when `self` is an array, and it is not `null`.
+    fn element(&self, index: usize) -> Option<Self>;
     /// The value as a string, when it is one.
     fn as_string(&self) -> Option<alloc::string::String>;
     /// The value as a number, when it is one.
@@ -38,6 +40,12 @@ pub fn whole_number(n: f64) -> Option<u64> {
 impl Node for serde_json::Value {
     fn field(&self, key: &str) -> Option<Self> {
         match self.get(key) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(v.clone()),
+        }
+    }
+    fn element(&self, index: usize) -> Option<Self> {
+        match self.get(index) {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => Some(v.clone()),
         }

@@ -1,5 +1,6 @@
 //! Vitrine's pure core: the item model and its validation, money amounts,
-//! the store-link check, and the display rules of the showcase card.
+//! partner link resolution and attribution, and the display rules of the
+//! showcase card.
 //!
 //! Both sides of the wire use this crate: the SDK (compiled to wasm) and the
 //! reference platform (native). It touches neither the DOM nor the network,
@@ -27,7 +28,11 @@
 extern crate alloc;
 
 pub mod amount;
+pub mod image_url;
 pub mod item;
 pub mod json;
+pub mod link;
 pub mod locale;
-pub mod store_link;
+pub mod partner;
+#[cfg(feature = "url")]
+pub mod whatwg;

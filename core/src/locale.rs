@@ -6,8 +6,6 @@
 
 use alloc::string::String;
 
-use crate::store_link::Partner;
-
 /// A locale the card speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Locale {
@@ -44,19 +42,6 @@ impl Locale {
             Locale::ZhCn => &ZH_CN,
             Locale::En => &EN,
         }
-    }
-
-    /// A partner's name as shoppers know it; `None` for [`Partner::Other`],
-    /// whose badge shows the store's host instead.
-    pub fn partner_name(self, partner: Partner) -> Option<&'static str> {
-        let (zh, en) = match partner {
-            Partner::Taobao => ("淘宝", "Taobao"),
-            Partner::Tmall => ("天猫", "Tmall"),
-            Partner::Weidian => ("微店", "Weidian"),
-            Partner::Jd => ("京东", "JD"),
-            Partner::Other => return None,
-        };
-        Some(if self == Locale::ZhCn { zh } else { en })
     }
 
     /// The buy button's label: "去淘宝购买" / "Buy on Taobao".
@@ -180,9 +165,6 @@ mod tests {
         assert_eq!(Locale::En.buy_label("Taobao"), "Buy on Taobao");
         assert_eq!(Locale::ZhCn.low_stock_label(3), "仅剩 3 件");
         assert_eq!(Locale::En.low_stock_label(1), "Only 1 left");
-        assert_eq!(Locale::En.partner_name(Partner::Jd), Some("JD"));
-        assert_eq!(Locale::ZhCn.partner_name(Partner::Tmall), Some("天猫"));
-        assert_eq!(Locale::ZhCn.partner_name(Partner::Other), None);
     }
 
     #[test]

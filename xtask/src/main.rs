@@ -281,9 +281,15 @@ fn test() -> Result {
     run(cargo().args(["build", "--package", "vitrine-platform"]))?;
     let server = platform::Platform::start(&root.join("target/debug/vitrine-platform"))?;
     let e2e = root.join("tests/e2e");
+    let mut suites: Vec<_> = std::fs::read_dir(&e2e)
+        .map_err(|e| e.to_string())?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    suites.sort();
     let result = run(Command::new("node")
         .args(["--test", "--test-concurrency=1"])
-        .arg(e2e.join("card.test.mjs"))
+        .args(&suites)
         .env("VITRINE_URL", &server.url)
         .env("VITRINE_ARTIFACTS", root.join("target/e2e"))
         .current_dir(&e2e));

@@ -1,0 +1,490 @@
+//! The partner registry: which stores the platform allows, how each one
+//! names an item in its links, its canonical product page, its app link and
+//! its attribution conventions.
+//!
+//! The four built-in partners and the ones a platform configures are the same
+//! data ([`Rule`]); configured rules come as JSON through [`Node`], like items.
+
+use crate::json::Node;
+use crate::link::{Attribution, ParsedUrl};
+use crate::locale::Locale;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// A partner store: one of the registry's rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Partner {
+    /// taobao.com
+    Taobao,
+    /// tmall.com
+    Tmall,
+    /// weidian.com
+    Weidian,
+    /// jd.com
+    Jd,
+    /// A partner the platform configured: its index among the configured rules.
+    Configured(u16),
+}
+
+/// Where a partner's links keep the item id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// In query parameter `param`, on a path ending with `path`.
+    Query {
+        /// Path suffix, starting with `/` (`/item.htm`).
+        path: String,
+        /// Parameter name (`id`).
+        param: String,
+    },
+    /// In the path itself: `prefix{id}suffix`.
+    Path {
+        /// Before the id (`/product/`).
+        prefix: String,
+        /// After the id (`.html`).
+        suffix: String,
+    },
+}
+
+/// How a partner is told who sent the reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// The Taobao family: the platform's publisher id as `pid`, then ours.
+    Alimama {
+        /// The platform's publisher id (`mm_…`), when it has one.
+        pid: Option<String>,
+    },
+    /// Everyone else: `utm_*` naming us, the creator and the placement.
+    Utm,
+}
+
+/// One partner's rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// A stable key (`taobao`, or a configured partner's own).
+    pub key: String,
+    /// Its name for Chinese readers (淘宝).
+    pub name_zh: String,
+    /// Its name for everyone else (Taobao).
+    pub name_en: String,
+    /// Registrable domains it owns; their subdomains too.
+    pub domains: Vec<String>,
+    /// Where its links keep the item id, tried in order.
+    pub forms: Vec<Form>,
+    /// Whether ids may hold ASCII letters (else digits only).
+    pub alphanumeric_ids: bool,
+    /// The canonical product page, `{id}` standing for the item id.
+    pub canonical: String,
+    /// The query parameter naming a variant (SKU) kept in canonical links.
+    pub sku_param: Option<String>,
+    /// The app link, `{id}` standing for the item id.
+    pub app: Option<String>,
+    /// The attribution conventions.
+    pub style: Style,
+}
+
+/// Longest item id accepted (a u64 has 20 digits; partners' ids have fewer).
+pub const MAX_ITEM_ID_LEN: usize = 19;
+
+fn s(v: &str) -> String {
+    v.to_owned()
+}
+
+fn query(path: &str, param: &str) -> Form {
+    Form::Query {
+        path: s(path),
+        param: s(param),
+    }
+}
+
+fn path(prefix: &str, suffix: &str) -> Form {
+    Form::Path {
+        prefix: s(prefix),
+        suffix: s(suffix),
+    }
+}
+
+impl Rule {
+    /// The name readers know it by, in `locale`.
+    pub fn name(&self, locale: Locale) -> &str {
+        if locale == Locale::ZhCn {
+            &self.name_zh
+        } else {
+            &self.name_en
+        }
+    }
+
+    /// Whether the rule claims `host` (lower-case): a domain itself or a
+    /// subdomain of it, never a look-alike (`evil-taobao.com`,
+    /// `taobao.com.evil.example`).
+    pub fn claims(&self, host: &str) -> bool {
+        self.domains.iter().any(|domain| {
+            host == domain
+                || host
+                    .strip_suffix(domain.as_str())
+                    .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.'))
+        })
+    }
+
+    fn valid_id(&self, id: &str) -> bool {
+        (1..=MAX_ITEM_ID_LEN).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (self.alphanumeric_ids && b.is_ascii_alphanumeric()))
+    }
+
+    /// The item id (and a variant id, if any) of a parsed link on this
+    /// partner's host.
+    pub fn item_id(&self, url: &ParsedUrl) -> Option<(String, Option<String>)> {
+        let pairs = crate::link::query_pairs(&url.query);
+        let param = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let id = self.forms.iter().find_map(|form| {
+            let id = match form {
+                Form::Query { path, param: name } => url
+                    .path
+                    .ends_with(path.as_str())
+                    .then(|| param(name))
+                    .flatten()?,
+                Form::Path { prefix, suffix } => url
+                    .path
+                    .strip_prefix(prefix.as_str())?
+                    .strip_suffix(suffix.as_str())?,
+            };
+            self.valid_id(id).then(|| id.to_owned())
+        })?;
+        let sku = self
+            .sku_param
+            .as_deref()
+            .and_then(param)
+            .filter(|v| self.valid_id(v))
+            .map(str::to_owned);
+        Some((id, sku))
+    }
+
+    /// The canonical product page for an item (and variant).
+    pub fn canonical_url(&self, id: &str, sku: Option<&str>) -> String {
+        let url = fill_id(&self.canonical, id);
+        match (sku, &self.sku_param) {
+            (Some(sku), Some(name)) => crate::link::with_params(&url, &[(name, sku)]),
+            _ => url,
+        }
+    }
+
+    /// Our attribution, in this partner's conventions. Exactly one click id.
+    pub fn attribution_params<'a>(&'a self, a: &Attribution<'a>) -> Vec<(&'a str, &'a str)> {
+        match &self.style {
+            Style::Alimama { pid } => {
+                let mut params = Vec::with_capacity(4);
+                if let Some(pid) = pid {
+                    params.push(("pid", pid.as_str()));
+                }
+                params.extend([
+                    ("vt_click", a.click_id),
+                    ("vt_creator", a.creator_id),
+                    ("vt_placement", a.placement_id),
+                ]);
+                params
+            }
+            Style::Utm => vec![
+                ("utm_source", "vitrine"),
+                ("utm_medium", "creator"),
+                ("utm_campaign", a.creator_id),
+                ("utm_content", a.placement_id),
+                ("vt_click", a.click_id),
+            ],
+        }
+    }
+
+    /// The app link for an item, carrying the same attribution as `web`.
+    pub fn app_link(&self, id: &str, web: &str) -> Option<String> {
+        let app = fill_id(self.app.as_ref()?, id);
+        let query = web.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let attribution: Vec<(String, String)> = crate::link::query_pairs(query)
+            .into_iter()
+            .filter(|(name, _)| {
+                name == "pid" || name.starts_with("vt_") || name.starts_with("utm_")
+            })
+            .collect();
+        let params: Vec<(&str, &str)> = attribution
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        Some(crate::link::with_params(&app, &params))
+    }
+
+    /// Reads a configured partner:
+    /// `{"key", "name", "name_zh"?, "domains": [..], "item_path"?: "/p/{id}",
+    ///   "item_param"?: {"path", "param"}, "alphanumeric_ids"?, "canonical": "https://…{id}…",
+    ///   "app"?: "scheme://…{id}…"}`.
+    pub fn from_node<N: Node>(node: &N) -> Result<Rule, &'static str> {
+        let text = |key: &str| node.field(key).and_then(|v| v.as_string());
+        let key = text("key")
+            .filter(|k| crate::item::is_id(k))
+            .ok_or("partner.key must be an id")?;
+        let name_en = text("name")
+            .filter(|n| !n.trim().is_empty())
+            .ok_or("partner.name must be a non-empty string")?;
+        let name_zh = text("name_zh").unwrap_or_else(|| name_en.clone());
+        let domains_node = node
+            .field("domains")
+            .ok_or("partner.domains must be a list of domains")?;
+        let mut domains = Vec::new();
+        for i in 0..MAX_DOMAINS {
+            let Some(d) = domains_node.element(i).and_then(|d| d.as_string()) else {
+                break;
+            };
+            if !is_domain(&d) {
+                return Err("partner.domains must be plain lower-case DNS names");
+            }
+            domains.push(d);
+        }
+        if domains.is_empty() {
+            return Err("partner.domains must be a list of domains");
+        }
+        let mut forms = Vec::new();
+        if let Some(p) = text("item_path") {
+            let (prefix, suffix) = p
+                .split_once("{id}")
+                .ok_or("partner.item_path must contain {id}")?;
+            if !prefix.starts_with('/') {
+                return Err("partner.item_path must start with /");
+            }
+            forms.push(path(prefix, suffix));
+        }
+        if let Some(q) = node.field("item_param") {
+            let path = q
+                .field("path")
+                .and_then(|v| v.as_string())
+                .filter(|p| p.starts_with('/'));
+            let param = q
+                .field("param")
+                .and_then(|v| v.as_string())
+                .filter(|p| !p.is_empty());
+            match (path, param) {
+                (Some(path), Some(param)) => forms.push(Form::Query { path, param }),
+                _ => return Err("partner.item_param must be {\"path\": \"/…\", \"param\": \"…\"}"),
+            }
+        }
+        if forms.is_empty() {
+            return Err("partner needs item_path or item_param");
+        }
+        let canonical =
+            text("canonical").ok_or("partner.canonical must be an https URL with {id}")?;
+        let canonical_host = canonical
+            .strip_prefix("https://")
+            .and_then(|rest| rest.split(['/', '?', '#']).next())
+            .unwrap_or_default();
+        let rule = Rule {
+            key,
+            name_zh,
+            name_en,
+            domains,
+            forms,
+            alphanumeric_ids: node
+                .field("alphanumeric_ids")
+                .and_then(|v| v.as_boolean())
+                .unwrap_or(false),
+            canonical: canonical.clone(),
+            sku_param: None,
+            app: text("app"),
+            style: Style::Utm,
+        };
+        if !canonical.contains("{id}") || !rule.claims(canonical_host) {
+            return Err(
+                "partner.canonical must be an https URL with {id} on one of the partner's domains",
+            );
+        }
+        if let Some(app) = &rule.app {
+            let scheme_ok = app.split_once("://").is_some_and(|(scheme, _)| {
+                !scheme.is_empty()
+                    && !matches!(scheme, "http" | "https" | "javascript" | "data" | "file")
+            });
+            if !scheme_ok || !app.contains("{id}") {
+                return Err("partner.app must be an app scheme link with {id}");
+            }
+        }
+        Ok(rule)
+    }
+}
+
+/// `template` with `{id}` replaced by `id`. A byte search: `str::replace`
+/// brings the generic substring searcher (about 2 KB of wasm).
+fn fill_id(template: &str, id: &str) -> String {
+    let at = template.as_bytes().windows(4).position(|w| w == b"{id}");
+    match at.and_then(|at| Some((template.get(..at)?, template.get(at + 4..)?))) {
+        Some((before, after)) => [before, id, after].concat(),
+        None => template.to_owned(),
+    }
+}
+
+/// Domains one configured partner may claim.
+const MAX_DOMAINS: usize = 16;
+
+fn is_domain(d: &str) -> bool {
+    d.contains('.')
+        && d.len() <= 253
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && !l.starts_with("xn--")
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// The partners a platform allows: the built-in four, then its own.
+#[derive(Clone, Debug)]
+pub struct Registry {
+    builtin: [Rule; 4],
+    configured: Vec<Rule>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::new(None)
+    }
+}
+
+impl Registry {
+    /// The built-in partners, with the platform's Alimama publisher id (for
+    /// the Taobao family) if it has one.
+    pub fn new(alimama_pid: Option<&str>) -> Registry {
+        let alimama = Style::Alimama {
+            pid: alimama_pid.map(str::to_owned),
+        };
+        let rule = |key: &str,
+                    zh: &str,
+                    en: &str,
+                    domains: &[&str],
+                    forms,
+                    canonical: &str,
+                    sku: Option<&str>,
+                    app: &str,
+                    style| Rule {
+            key: s(key),
+            name_zh: s(zh),
+            name_en: s(en),
+            domains: domains.iter().map(|d| s(d)).collect(),
+            forms,
+            alphanumeric_ids: false,
+            canonical: s(canonical),
+            sku_param: sku.map(s),
+            app: Some(s(app)),
+            style,
+        };
+        Registry {
+            builtin: [
+                rule(
+                    "taobao",
+                    "淘宝",
+                    "Taobao",
+                    &["taobao.com"],
+                    vec![
+                        query("/item.htm", "id"),
+                        query("/awp/core/detail.htm", "id"),
+                        query("/detail/detail.html", "id"),
+                        path("/i", ".htm"),
+                        path("/item/", ".htm"),
+                    ],
+                    "https://item.taobao.com/item.htm?id={id}",
+                    Some("skuId"),
+                    "taobao://item.taobao.com/item.htm?id={id}",
+                    alimama.clone(),
+                ),
+                rule(
+                    "tmall",
+                    "天猫",
+                    "Tmall",
+                    &["tmall.com"],
+                    vec![query("/item.htm", "id")],
+                    "https://detail.tmall.com/item.htm?id={id}",
+                    Some("skuId"),
+                    "tmall://page.tm/itemDetail?id={id}",
+                    alimama,
+                ),
+                rule(
+                    "weidian",
+                    "微店",
+                    "Weidian",
+                    &["weidian.com"],
+                    vec![query("/item.html", "itemID"), query("/item.html", "itemId"), path("/item/", ".html")],
+                    "https://weidian.com/item.html?itemID={id}",
+                    None,
+                    "weidian://item?itemID={id}",
+                    Style::Utm,
+                ),
+                rule(
+                    "jd",
+                    "京东",
+                    "JD",
+                    &["jd.com"],
+                    vec![path("/", ".html"), path("/product/", ".html"), query("/ware/view.action", "wareId")],
+                    "https://item.jd.com/{id}.html",
+                    None,
+                    "openapp.jdmobile://virtual?params=%7B%22category%22%3A%22jump%22%2C%22des%22%3A%22productDetail%22%2C%22skuId%22%3A%22{id}%22%7D",
+                    Style::Utm,
+                ),
+            ],
+            configured: Vec::new(),
+        }
+    }
+
+    /// Adds a configured partner. Refused if it claims a domain another
+    /// partner already claims (a configured rule cannot take over Taobao).
+    pub fn add(&mut self, rule: Rule) -> Result<Partner, &'static str> {
+        if rule.domains.iter().any(|d| {
+            self.claiming(d).is_some()
+                || self.all().any(|r| r.domains.iter().any(|o| rule.claims(o)))
+        }) {
+            return Err("partner.domains overlap another partner's");
+        }
+        let index = u16::try_from(self.configured.len()).map_err(|_| "too many partners")?;
+        self.configured.push(rule);
+        Ok(Partner::Configured(index))
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Rule> {
+        self.builtin.iter().chain(self.configured.iter())
+    }
+
+    /// The partner claiming `host`, with its rule.
+    pub fn claiming(&self, host: &str) -> Option<(Partner, &Rule)> {
+        const BUILTIN: [Partner; 4] = [
+            Partner::Taobao,
+            Partner::Tmall,
+            Partner::Weidian,
+            Partner::Jd,
+        ];
+        let builtin = self.builtin.iter().zip(BUILTIN).map(|(rule, p)| (p, rule));
+        let configured = self
+            .configured
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| (Partner::Configured(i as u16), rule));
+        builtin
+            .chain(configured)
+            .find(|(_, rule)| rule.claims(host))
+    }
+
+    /// A partner's rule.
+    pub fn rule(&self, partner: Partner) -> &Rule {
+        match partner {
+            Partner::Taobao => &self.builtin[0],
+            Partner::Tmall => &self.builtin[1],
+            Partner::Weidian => &self.builtin[2],
+            Partner::Jd => &self.builtin[3],
+            Partner::Configured(i) => self
+                .configured
+                .get(usize::from(i))
+                .unwrap_or(&self.builtin[0]),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+// Shared by the end-to-end suites: the browser, pages that record what the
+// SDK says, and readers of what a person sees in a card.
+import { before, after } from "node:test";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+export const BASE = process.env.VITRINE_URL ?? "http://127.0.0.1:8080";
+export const ARTIFACTS = process.env.VITRINE_ARTIFACTS ?? "../../target/e2e";
+
+export let browser;
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+});
+after(() => browser?.close());
+
+/** A fresh page that records console warnings and uncaught errors. */
+export async function open(path, { width = 1280, route, device } = {}) {
+  const page = await browser.newPage(device ?? { viewport: { width, height: 900 } });
+  page.warnings = [];
+  page.errors = [];
+  page.consoleErrors = [];
+  page.on("console", (m) => {
+    if (m.type() === "warning") page.warnings.push(m.text());
+    if (m.type() === "error") page.consoleErrors.push(m.text() + " " + (m.location().url ?? ""));
+  });
+  page.on("pageerror", (e) => page.errors.push(e.message));
+  if (route) await route(page);
+  if (path) await page.goto(BASE + path);
+  return page;
+}
+
+/** Waits until every card on the page has left the loading state. */
+export async function settled(page, count) {
+  await page.waitForFunction((n) => {
+    const cards = [...document.querySelectorAll("vitrine-card, [data-test-card]")];
+    const states = cards.map((c) => c.shadowRoot?.querySelector("[part=card]")?.dataset.state);
+    return states.length >= n && states.every((s) => s === "ready" || s === "error");
+  }, count);
+}
+
+/** What a person sees in one card, read from its parts. */
+export function readCard(page, selector) {
+  return page.evaluate((sel) => {
+    const root = document.querySelector(sel).shadowRoot;
+    const part = (name) => root.querySelector(`[part~="${name}"]`);
+    const text = (name) => part(name)?.textContent ?? null;
+    const buy = part("buy");
+    return {
+      state: part("card").dataset.state,
+      label: part("card").getAttribute("aria-label") ?? part(part("card").getAttribute("aria-labelledby") ? "title" : "card")?.textContent,
+      title: text("title"), reason: text("reason"), creator: part("creator")?.innerText ?? null,
+      price: text("price"), original: text("original-price"), stock: text("stock"), partner: text("partner"),
+      image: part("image")?.getAttribute("src"), alt: part("image")?.getAttribute("alt"),
+      buy: buy && { text: buy.textContent, href: buy.getAttribute("href"), rel: buy.getAttribute("rel"),
+        target: buy.getAttribute("target"), disabled: buy.getAttribute("aria-disabled") },
+      fallback: part("fallback") && { text: part("fallback").innerText, link: part("fallback").querySelector("a")?.getAttribute("href") ?? null },
+      box: part("card").getBoundingClientRect().toJSON(),
+    };
+  }, selector);
+}
+
+/** Mounts cards with the JS API on the fixtures page; returns their selectors. */
+export async function mount(page, cards) {
+  await page.evaluate(async (cards) => {
+    const { mountCard } = await import("/pkg/vitrine.js");
+    for (const [i, options] of cards.entries()) {
+      const el = document.createElement("div");
+      el.id = "c" + i;
+      el.dataset.testCard = "";
+      document.getElementById("stage").append(el);
+      mountCard(el, options);
+    }
+  }, cards);
+  await settled(page, cards.length);
+  return cards.map((_, i) => "#c" + i);
+}
+
+export function goodItem(origin = BASE) {
+  return {
+    id: "itm_test", title: "Test mug", image: origin + "/media/mug.svg", reason: "Because it is a test.",
+    price: { amount: "89.00", currency: "CNY" }, original_price: { amount: "129.00", currency: "CNY" }, stock: 3,
+    store: { url: "https://item.taobao.com/item.htm?id=624519851234" },
+    creator: { id: "cr_t", name: "Tess", avatar: origin + "/media/avatar-lin.svg", followers: 10, verified: true },
+  };
+}

@@ -1,0 +1,124 @@
+// End-to-end: the buy link. Every partner's link is its canonical product
+// page with our attribution; refused links are never linked; every click
+// gets its own click id; phones try the partner's app first.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { devices } from "playwright-core";
+import { BASE, goodItem, mount, open, readCard, settled } from "./helpers.mjs";
+
+const CLICK = "[0-9a-f]{32}";
+const PLACEMENT = new URL(BASE).hostname.replaceAll(".", "\\.");
+
+/** Answers every partner store request with a stand-in page (there is no network here). */
+async function fakeStores(page) {
+  for (const host of ["item.taobao.com", "detail.tmall.com", "weidian.com", "item.jd.com"]) {
+    await page.context().route(`https://${host}/**`, (route) =>
+      route.fulfill({ contentType: "text/html", body: `<title>${host}</title><h1>${host}</h1>` }));
+  }
+}
+
+const buyHref = (page, selector) =>
+  page.evaluate((sel) => document.querySelector(sel).shadowRoot.querySelector("[part=buy]").getAttribute("href"), selector);
+
+test("each partner's buy link is its canonical product page with attribution", async () => {
+  const page = await open("/");
+  await settled(page, 6);
+  const expected = {
+    itm_ceramic_mug: `^https://item\\.taobao\\.com/item\\.htm\\?id=624519851234&vt_click=${CLICK}&vt_creator=cr_linxiaoman&vt_placement=${PLACEMENT}$`,
+    itm_oolong_tea: `^https://detail\\.tmall\\.com/item\\.htm\\?id=589123456789&vt_click=${CLICK}&vt_creator=cr_chenmo&vt_placement=${PLACEMENT}$`,
+    itm_linen_tote: `^https://weidian\\.com/item\\.html\\?itemID=4512345678&utm_source=vitrine&utm_medium=creator&utm_campaign=cr_linxiaoman&utm_content=${PLACEMENT}&vt_click=${CLICK}$`,
+    itm_nc_headphones: `^https://item\\.jd\\.com/100035246702\\.html\\?utm_source=vitrine&utm_medium=creator&utm_campaign=cr_mayachen&utm_content=${PLACEMENT}&vt_click=${CLICK}$`,
+  };
+  for (const [item, pattern] of Object.entries(expected)) {
+    assert.match(await buyHref(page, `vitrine-card[item=${item}]`), new RegExp(pattern), item);
+  }
+  assert.deepEqual(page.warnings, []);
+  await page.close();
+});
+
+test("links are canonicalised and refused links are never linked", async () => {
+  const page = await open("/test/fixtures.html");
+  const store = (url) => ({ item: { ...goodItem(), store: { url } }, placement: "pl_test" });
+  const selectors = await mount(page, [
+    store("http://detail.m.tmall.com/item.htm?spm=a1&id=589123456789&skuId=42&ali_trackid=x#sku"),
+    store("https://item.taobao.com.evil.example/item.htm?id=624519851234"),
+    store("https://taobao.com@evil.example/item.htm?id=624519851234"),
+    store("https://item.jd.com/evil.html"),
+  ]);
+  assert.match(await buyHref(page, selectors[0]),
+    new RegExp(`^https://detail\\.tmall\\.com/item\\.htm\\?id=589123456789&skuId=42&vt_click=${CLICK}&vt_creator=cr_t&vt_placement=pl_test$`));
+  for (const sel of selectors.slice(1)) {
+    const card = await readCard(page, sel);
+    assert.equal(card.state, "ready", "a refused link keeps the card");
+    assert.equal(card.buy.href, null);
+    assert.equal(card.buy.disabled, "true");
+  }
+  assert.deepEqual(page.warnings, [
+    "vitrine: item.store.url was refused (unknown-host); buying is disabled",
+    "vitrine: item.store.url was refused (userinfo); buying is disabled",
+    "vitrine: item.store.url was refused (bad-item-id); buying is disabled",
+  ]);
+  const hrefs = await page.evaluate(() => [...document.querySelectorAll("[data-test-card]")]
+    .flatMap((c) => [...c.shadowRoot.querySelectorAll("[href]")].map((a) => a.getAttribute("href"))));
+  assert.ok(hrefs.every((h) => /^https:\/\/detail\.tmall\.com\//.test(h)), hrefs.join("\n"));
+  await page.close();
+});
+
+test("a real click on the blog lands on the canonical store page with attribution, a fresh click id each time", async () => {
+  const page = await open(null);
+  await fakeStores(page);
+  await page.goto(BASE + "/blog.html");
+  await settled(page, 3);
+  const landed = [];
+  for (let i = 0; i < 2; i++) {
+    const [tab] = await Promise.all([
+      page.context().waitForEvent("page"),
+      page.locator("#pick-mug").locator("[part=buy]").click(),
+    ]);
+    await tab.waitForLoadState();
+    landed.push(tab.url());
+    assert.equal(await tab.title(), "item.taobao.com");
+    assert.equal(await tab.evaluate(() => window.opener), null, "noopener: the store cannot script the host page");
+    await tab.close();
+  }
+  for (const url of landed) {
+    assert.match(url, new RegExp(`^https://item\\.taobao\\.com/item\\.htm\\?id=624519851234&vt_click=${CLICK}&vt_creator=cr_linxiaoman&vt_placement=${PLACEMENT}$`));
+  }
+  const clickIds = landed.map((u) => new URL(u).searchParams.get("vt_click"));
+  assert.notEqual(clickIds[0], clickIds[1], "every click is its own click");
+  assert.equal(page.url(), BASE + "/blog.html", "the host page stays where it was");
+  // A ctrl-click (a background tab) is a click too, with its own id, and the
+  // browser opens it as usual. (Playwright cannot intercept the first request
+  // of a ctrl-clicked tab, so the link is read where the SDK wrote it.)
+  const before = await buyHref(page, "#pick-tea");
+  await Promise.all([
+    page.context().waitForEvent("page"),
+    page.locator("#pick-tea").locator("[part=buy]").click({ modifiers: ["Control"] }),
+  ]);
+  const after = await buyHref(page, "#pick-tea");
+  assert.match(after, /^https:\/\/detail\.tmall\.com\/item\.htm\?id=589123456789&vt_click=/);
+  const afterId = new URL(after).searchParams.get("vt_click");
+  assert.notEqual(afterId, new URL(before).searchParams.get("vt_click"));
+  assert.ok(!clickIds.includes(afterId));
+  assert.equal(page.url(), BASE + "/blog.html");
+  await page.close();
+});
+
+test("on a phone the partner's app is tried first, then the web page opens", async () => {
+  const page = await open(null, { device: devices["iPhone 13"] });
+  await fakeStores(page);
+  await page.goto(BASE + "/blog.html");
+  await settled(page, 3);
+  const clicked = Date.now();
+  const [tab] = await Promise.all([
+    page.context().waitForEvent("page", { timeout: 10_000 }),
+    page.locator("#pick-mug").locator("[part=buy]").click(),
+  ]);
+  await tab.waitForLoadState();
+  const waited = Date.now() - clicked;
+  assert.ok(waited >= 1400, `the web page waits for the app to take over first (${waited} ms)`);
+  assert.match(tab.url(), new RegExp(`^https://item\\.taobao\\.com/item\\.htm\\?id=624519851234&vt_click=${CLICK}&`));
+  assert.equal(page.url(), BASE + "/blog.html", "the host page is not navigated away");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

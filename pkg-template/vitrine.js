@@ -152,15 +152,34 @@ class Handle {
       event.preventDefault();
       openApp(app, buy.href);
     }
+    // Redirect mode: this click follows the signed link it has; the next
+    // click gets a fresh one.
+    setTimeout(() => this.#redirect(card));
+  }
+
+  // Redirect mode only: asks the platform for a signed link for the next
+  // click and puts it on the buy button.
+  #redirect(card) {
+    const url = guard(() => card.linkRequest());
+    if (!url) return;
+    fetch(url, { mode: "cors", credentials: "omit" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((link) => link && this.#card === card && guard(() => card.useRedirect(String(link.url))), () => {});
   }
 
   #render() {
     const card = this.#card;
     const url = card && guard(() => card.render({ ...merged(this.#options), clickId: newClickId() }));
-    if (url) fetchItem(url).then(([status, body]) => {
-      // The card ignores an answer it is no longer waiting for.
-      if (this.#card === card) guard(() => card.loaded(status, body));
-    });
+    if (url) {
+      fetchItem(url).then(([status, body]) => {
+        // The card ignores an answer it is no longer waiting for.
+        if (this.#card !== card) return;
+        guard(() => card.loaded(status, body));
+        this.#redirect(card);
+      });
+    } else if (card) {
+      this.#redirect(card);
+    }
   }
 
   /** Renders again with these options merged over the current ones. */
@@ -194,6 +213,7 @@ const cardAttributes = {
   theme: "theme",
   layout: "layout",
   placement: "placement",
+  "link-mode": "linkMode",
 };
 
 class VitrineCard extends HTMLElement {

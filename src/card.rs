@@ -55,6 +55,9 @@ impl View {
 struct Links {
     registry: Registry,
     placement: String,
+    /// In redirect mode (`link-mode="redirect"`), the platform whose signed
+    /// `/r/` links the buy button uses instead of direct partner links.
+    redirect_via: Option<String>,
 }
 
 impl Links {
@@ -64,9 +67,13 @@ impl Links {
         let placement = option("placement")
             .filter(|p| !p.is_empty() && p.len() <= 128)
             .unwrap_or_else(|| "unknown".into());
+        let redirect_via = (option("linkMode").as_deref() == Some("redirect"))
+            .then(|| option("platform").unwrap_or_default())
+            .map(|p| String::from(trim_trailing_slashes(&p)));
         Links {
             registry,
             placement,
+            redirect_via,
         }
     }
 
@@ -93,6 +100,7 @@ impl Links {
 /// A card on screen whose buy link is live: what a click re-resolves.
 struct Shown {
     links: Links,
+    item_id: String,
     store_url: String,
     creator_id: String,
 }
@@ -132,19 +140,15 @@ fn source(options: &JsValue) -> Source {
     let platform = bindings::get(options, "platform")
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    // Without its trailing slashes (a byte loop: `trim_end_matches` pulls in
-    // the generic char searcher).
-    let base_len = platform
-        .bytes()
-        .rposition(|b| b != b'/')
-        .map_or(0, |i| i + 1);
-    let url = [
-        platform.get(..base_len).unwrap_or_default(),
-        "/v1/items/",
-        &id,
-    ]
-    .concat();
+    let url = [trim_trailing_slashes(&platform), "/v1/items/", &id].concat();
     Source::Fetch { url, id }
+}
+
+/// `url` without its trailing slashes (a byte loop: `trim_end_matches` pulls
+/// in the generic char searcher).
+fn trim_trailing_slashes(url: &str) -> &str {
+    let len = url.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+    url.get(..len).unwrap_or_default()
 }
 
 /// A card mounted in a host element. The JS shell owns the network: when a
@@ -206,7 +210,12 @@ impl CardState {
     /// click is counted once, as itself), and on phones the partner's app
     /// link is returned for the shell to try first.
     pub(crate) fn click(&mut self, click_id: &str, user_agent: &str) -> Option<String> {
-        let shown = self.shown.as_ref()?;
+        // In redirect mode the signed link already names its click; the shell
+        // fetches a fresh one for the next click.
+        let shown = self
+            .shown
+            .as_ref()
+            .filter(|s| s.links.redirect_via.is_none())?;
         let out = shown
             .links
             .resolve(&shown.store_url, &shown.creator_id, click_id)
@@ -217,6 +226,48 @@ impl CardState {
             .and_then(|root| root.first_element_child())?;
         apply(&article, &[Write::Attr("buy", "href", &out.web)]);
         out.app.filter(|_| prefers_app(user_agent))
+    }
+
+    /// In redirect mode, where to ask the platform for a signed link for the
+    /// next click on the item shown.
+    pub(crate) fn link_request(&self) -> Option<String> {
+        let shown = self.shown.as_ref()?;
+        let platform = shown.links.redirect_via.as_deref()?;
+        let mut url = [platform, "/v1/items/", &shown.item_id, "/link?placement="].concat();
+        vitrine_core::link::push_encoded(&mut url, &shown.links.placement);
+        Some(url)
+    }
+
+    /// In redirect mode, puts the platform's signed link on the buy button.
+    /// Only a link to that platform's `/r/` is accepted.
+    pub(crate) fn use_redirect(&mut self, url: &str) -> bool {
+        let Some(platform) = self
+            .shown
+            .as_ref()
+            .and_then(|s| s.links.redirect_via.as_deref())
+        else {
+            return false;
+        };
+        let signed = url
+            .strip_prefix(platform)
+            .and_then(|rest| rest.strip_prefix("/r/"))
+            .is_some_and(|token| {
+                !token.is_empty()
+                    && token
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            });
+        let Some(article) = self
+            .host
+            .shadow_root()
+            .and_then(|root| root.first_element_child())
+        else {
+            return false;
+        };
+        if signed {
+            apply(&article, &store_link_writes("buy", url));
+        }
+        signed
     }
 
     fn show(&mut self, root: &ShadowRoot, view: View, links: Links, value: JsValue) {
@@ -232,6 +283,7 @@ impl CardState {
                 if live {
                     self.shown = Some(Shown {
                         links,
+                        item_id: item.id,
                         store_url: item.store.url,
                         creator_id: item.creator.id,
                     });
@@ -416,6 +468,10 @@ fn filled(
         None => writes.push(Write::Remove("original")),
     }
     match buyable {
+        // Redirect mode: the signed link comes from the platform next.
+        Some(_) if links.redirect_via.is_some() => {
+            writes.push(Write::Attr("buy", "data-pending", ""))
+        }
         Some(out) => writes.extend(store_link_writes("buy", &out.web)),
         None => writes.extend([
             Write::Attr("buy", "role", "link"),

@@ -71,6 +71,20 @@ impl Card {
         self.0.click(click_id, user_agent)
     }
 
+    /// In redirect mode (`linkMode: "redirect"`), the platform URL that
+    /// mints a signed link for the next click; `undefined` otherwise.
+    #[wasm_bindgen(js_name = linkRequest)]
+    pub fn link_request(&self) -> Option<alloc::string::String> {
+        self.0.link_request()
+    }
+
+    /// Puts a signed link from the platform on the buy button (redirect
+    /// mode). Refused (returns false) unless it is the platform's `/r/`.
+    #[wasm_bindgen(js_name = useRedirect)]
+    pub fn use_redirect(&mut self, url: &str) -> bool {
+        self.0.use_redirect(url)
+    }
+
     /// Empties the card; the handle is consumed.
     pub fn destroy(mut self) {
         self.0.destroy()

@@ -5,7 +5,9 @@
 
 mod api;
 mod config;
+mod links;
 mod media;
+mod partners;
 mod seed;
 mod store;
 
@@ -35,13 +37,14 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
             config.data.display()
         );
     }
-    let app = api::router(
-        api::AppState {
-            store: Arc::new(store),
-        },
-        &config.www,
-        &config.pkg,
-    );
+    let secret = links::Secret::load_or_create(&config.data)?;
+    let registry = partners::load(&config.data)?;
+    let state = api::AppState {
+        store: Arc::new(store),
+        secret: Arc::new(secret),
+        registry: Arc::new(registry),
+    };
+    let app = api::router(state, &config.www, &config.pkg);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     println!("vitrine-platform: serving on http://{addr}/");

@@ -32,6 +32,17 @@ pub struct ItemRow {
     pub creator_id: String,
 }
 
+/// A click on a buy link, however it reached us.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClickRow {
+    pub click_id: String,
+    pub item_id: String,
+    pub creator_id: String,
+    pub placement_id: String,
+    /// `redirect` (through `/r/`) or `beacon`.
+    pub source: &'static str,
+}
+
 /// A stored file: its content type and bytes.
 pub struct Media {
     pub content_type: String,
@@ -70,6 +81,13 @@ pub trait Store: Send + Sync + 'static {
     fn insert_media(&self, name: &str, content_type: &str, bytes: &[u8]) -> StoreResult<()>;
     /// Whether nothing has been stored yet (first start).
     fn is_empty(&self) -> StoreResult<bool>;
+    /// Records a click; `false` when that click id was already recorded
+    /// (the same click reported twice is one click).
+    fn record_click(&self, click: &ClickRow) -> StoreResult<bool>;
+    /// How many clicks an item has had. (Read by tests until the live report
+    /// reads it too.)
+    #[cfg_attr(not(test), allow(dead_code))]
+    fn click_count(&self, item_id: &str) -> StoreResult<u64>;
 }
 
 /// The embedded store: one SQLite file in WAL mode.
@@ -103,6 +121,15 @@ CREATE TABLE IF NOT EXISTS items (
     creator_id TEXT NOT NULL REFERENCES creators(id),
     published INTEGER NOT NULL DEFAULT 1
 );
+CREATE TABLE IF NOT EXISTS clicks (
+    click_id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL,
+    creator_id TEXT NOT NULL,
+    placement_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS clicks_by_item ON clicks(item_id);
 CREATE TABLE IF NOT EXISTS media (
     name TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,
@@ -239,5 +266,25 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?;
         Ok(n == 0)
+    }
+
+    fn record_click(&self, c: &ClickRow) -> StoreResult<bool> {
+        let at_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let inserted = self.conn().execute(
+            "INSERT OR IGNORE INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![c.click_id, c.item_id, c.creator_id, c.placement_id, c.source, at_ms],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn click_count(&self, item_id: &str) -> StoreResult<u64> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM clicks WHERE item_id = ?1",
+            [item_id],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
     }
 }

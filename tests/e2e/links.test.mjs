@@ -122,3 +122,37 @@ test("on a phone the partner's app is tried first, then the web page opens", asy
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("link-mode=redirect sends the click through the platform's signed link to the canonical page", async () => {
+  const page = await open(null);
+  await fakeStores(page);
+  await page.goto(BASE + "/test/fixtures.html");
+  await page.evaluate(() => {
+    const card = document.createElement("vitrine-card");
+    card.id = "redirected";
+    card.setAttribute("item", "itm_oolong_tea");
+    card.setAttribute("link-mode", "redirect");
+    card.setAttribute("placement", "pl_newsletter");
+    document.getElementById("stage").append(card);
+  });
+  const signed = () => page.waitForFunction(
+    (base) => document.querySelector("#redirected").shadowRoot?.querySelector("[part=buy]")?.getAttribute("href")?.startsWith(base + "/r/"),
+    BASE,
+  ).then(() => buyHref(page, "#redirected"));
+  const first = await signed();
+  // What the platform does with that link (Playwright does not route the
+  // second hop of a redirect chain, so the 302 is read directly).
+  const answer = await page.request.get(first, { maxRedirects: 0 });
+  assert.equal(answer.status(), 302);
+  assert.match(answer.headers().location,
+    new RegExp(`^https://detail\\.tmall\\.com/item\\.htm\\?id=589123456789&vt_click=${CLICK}&vt_creator=cr_chenmo&vt_placement=pl_newsletter$`));
+  await Promise.all([
+    page.context().waitForEvent("page"),
+    page.locator("#redirected").locator("[part=buy]").click(),
+  ]);
+  await page.waitForFunction((old) =>
+    document.querySelector("#redirected").shadowRoot.querySelector("[part=buy]").getAttribute("href") !== old, first);
+  assert.notEqual(await signed(), first, "the next click gets its own signed link");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -26,7 +26,13 @@ export interface Item {
   original_price?: Money | null;
   /** Units left; null when the store does not say. 0 is sold out. */
   stock: number | null;
-  /** The partner store's product page; only https links are followed. */
+  /**
+   * The partner store's product page, in any form the partner uses (mobile,
+   * http, with tracking noise). The buy button links to the partner's
+   * canonical page for the item, with attribution; a link no partner claims
+   * (or any trick: userinfo, look-alike hosts, IP hosts, other schemes) is
+   * refused and buying is disabled.
+   */
   store: { url: string };
   creator: Creator;
 }
@@ -50,6 +56,16 @@ export interface CardOptions extends CommonOptions {
   /** Or the item's id, fetched from the platform. */
   itemId?: string;
   layout?: Layout;
+  /** Where the card is shown, carried in the attribution. Default: the page's host name. */
+  placement?: string;
+  /**
+   * "direct" (default): the buy button links straight to the partner, with a
+   * fresh click id per click. "redirect": through the platform's signed
+   * `/r/` link, which records the click (for hosts that block beacons).
+   */
+  linkMode?: "direct" | "redirect";
+  /** The platform's Alimama publisher id (`mm_…`), sent as `pid` to Taobao and Tmall. */
+  publisher?: string;
 }
 
 /** What `mountCard` returns. */
@@ -66,7 +82,7 @@ export function mountCard(element: HTMLElement, options?: CardOptions): CardHand
 /** Sets page-wide defaults for every element. */
 export function configure(options: CommonOptions & { layout?: Layout }): void;
 
-/** `<vitrine-card item="itm_…" locale theme layout platform>`. */
+/** `<vitrine-card item="itm_…" locale theme layout platform placement link-mode>`. */
 export interface VitrineCardElement extends HTMLElement {}
 
 declare global {

@@ -163,8 +163,14 @@ class Handle {
     const url = guard(() => card.linkRequest());
     if (!url) return;
     fetch(url, { mode: "cors", credentials: "omit" })
-      .then((response) => (response.ok ? response.json() : null))
-      .then((link) => link && this.#card === card && guard(() => card.useRedirect(String(link.url))), () => {});
+      .then((response) => response.json().then((body) => [response.status, body], () => [response.status, {}]))
+      .then(([status, body]) => {
+        if (this.#card !== card) return;
+        if (status < 300) guard(() => card.useRedirect(String(body.url)));
+        // A refusal (4xx: unknown item, refused link) disables the button; a
+        // network or server failure leaves it waiting for the next render.
+        else if (status < 500) guard(() => card.redirectRefused(String(body.reason ?? "HTTP " + status)));
+      }, () => {});
   }
 
   #render() {

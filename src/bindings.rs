@@ -104,6 +104,10 @@ pub(crate) fn set_attr(el: &Element, name: &str, value: &str) {
     let _ = el.set_attribute(name, value);
 }
 
+pub(crate) fn unset_attr(el: &Element, name: &str) {
+    let _ = el.remove_attribute(name);
+}
+
 pub(crate) fn remove(el: &Element) {
     el.remove();
 }

@@ -100,6 +100,7 @@ impl Links {
 /// A card on screen whose buy link is live: what a click re-resolves.
 struct Shown {
     links: Links,
+    locale: Locale,
     item_id: String,
     store_url: String,
     creator_id: String,
@@ -238,6 +239,37 @@ impl CardState {
         Some(url)
     }
 
+    /// In redirect mode, the platform refused to link the item (its answer's
+    /// reason): the button is disabled, with one warning.
+    pub(crate) fn redirect_refused(&mut self, reason: &str) {
+        let Some(shown) = self.shown.take() else {
+            return;
+        };
+        if let Some(article) = self
+            .host
+            .shadow_root()
+            .and_then(|root| root.first_element_child())
+        {
+            let unavailable = shown.locale.texts().unavailable;
+            apply(
+                &article,
+                &[
+                    Write::Unset("buy", "data-pending"),
+                    Write::Text("buy", unavailable),
+                ],
+            );
+            apply(&article, &DISABLED_BUY);
+            bindings::warn(
+                &[
+                    "the platform gave no link for the item (",
+                    reason,
+                    "); buying is disabled",
+                ]
+                .concat(),
+            );
+        }
+    }
+
     /// In redirect mode, puts the platform's signed link on the buy button.
     /// Only a link to that platform's `/r/` is accepted.
     pub(crate) fn use_redirect(&mut self, url: &str) -> bool {
@@ -283,6 +315,7 @@ impl CardState {
                 if live {
                     self.shown = Some(Shown {
                         links,
+                        locale: view.locale,
                         item_id: item.id,
                         store_url: item.store.url,
                         creator_id: item.creator.id,
@@ -375,12 +408,17 @@ enum Write<'a> {
     Text(&'static str, &'a str),
     Attr(&'static str, &'static str, &'a str),
     Remove(&'static str),
+    /// Removes an attribute.
+    Unset(&'static str, &'static str),
 }
 
 fn apply(article: &Element, writes: &[Write<'_>]) {
     for write in writes {
         let class = match write {
-            Write::Text(class, _) | Write::Attr(class, _, _) | Write::Remove(class) => class,
+            Write::Text(class, _)
+            | Write::Attr(class, _, _)
+            | Write::Remove(class)
+            | Write::Unset(class, _) => class,
         };
         let Some(el) = bindings::by_class(article, class) else {
             continue;
@@ -389,9 +427,16 @@ fn apply(article: &Element, writes: &[Write<'_>]) {
             Write::Text(_, text) => bindings::set_text(&el, text),
             Write::Attr(_, name, value) => bindings::set_attr(&el, name, value),
             Write::Remove(_) => bindings::remove(&el),
+            Write::Unset(_, name) => bindings::unset_attr(&el, name),
         }
     }
 }
+
+/// A buy button that cannot be used: no `href`, announced as disabled.
+const DISABLED_BUY: [Write<'static>; 2] = [
+    Write::Attr("buy", "role", "link"),
+    Write::Attr("buy", "aria-disabled", "true"),
+];
 
 /// A link out to the store: a new tab, marked as a paid placement, telling
 /// the store which site sent the reader but not which page.
@@ -429,11 +474,16 @@ fn filled(
         .map(|was| bindings::format_money(tag, &was.currency, was.amount.as_str()));
     let stock = item.stock_state();
     let stock_label = stock.label(locale);
-    let buyable = link.as_ref().ok().filter(|_| stock != StockState::SoldOut);
-    let buy_label = match buyable {
-        Some(_) => locale.buy_label(store_name),
-        None if stock == StockState::SoldOut => texts.sold_out.into(),
-        None => texts.unavailable.into(),
+    // In redirect mode the platform resolves the link (it may know partners
+    // the SDK does not) and refuses it if it must; here only stock decides.
+    let redirect = links.redirect_via.is_some();
+    let live = stock != StockState::SoldOut && (redirect || link.is_ok());
+    let buy_label = if live {
+        locale.buy_label(store_name)
+    } else if stock == StockState::SoldOut {
+        texts.sold_out.into()
+    } else {
+        texts.unavailable.into()
     };
 
     let mut writes = Vec::with_capacity(24);
@@ -467,20 +517,14 @@ fn filled(
         ]),
         None => writes.push(Write::Remove("original")),
     }
-    match buyable {
+    match &link {
         // Redirect mode: the signed link comes from the platform next.
-        Some(_) if links.redirect_via.is_some() => {
-            writes.push(Write::Attr("buy", "data-pending", ""))
-        }
-        Some(out) => writes.extend(store_link_writes("buy", &out.web)),
-        None => writes.extend([
-            Write::Attr("buy", "role", "link"),
-            Write::Attr("buy", "aria-disabled", "true"),
-        ]),
+        _ if live && redirect => writes.push(Write::Attr("buy", "data-pending", "")),
+        Ok(out) if live => writes.extend(store_link_writes("buy", &out.web)),
+        _ => writes.extend(DISABLED_BUY),
     }
     apply(&article, &writes);
-    let live = buyable.is_some();
-    if let Err(e) = link {
+    if let (Err(e), false) = (link, redirect) {
         bindings::warn(
             &[
                 "item.store.url was refused (",

@@ -85,6 +85,13 @@ impl Card {
         self.0.use_redirect(url)
     }
 
+    /// The platform refused to link the item (redirect mode): disables the
+    /// buy button, with one warning giving `reason`.
+    #[wasm_bindgen(js_name = redirectRefused)]
+    pub fn redirect_refused(&mut self, reason: &str) {
+        self.0.redirect_refused(reason)
+    }
+
     /// Empties the card; the handle is consumed.
     pub fn destroy(mut self) {
         self.0.destroy()

@@ -177,7 +177,7 @@ pub fn resolve(
 ) -> Result<Outbound, LinkError> {
     let canonical = canonicalize(link, parser, registry)?;
     let rule = registry.rule(canonical.partner);
-    let params = rule.attribution_params(attribution);
+    let params = rule.attribution_params(attribution, registry.alimama_pid());
     let web = with_params(&canonical.url, &params);
     let app = rule.app_link(&canonical.item_id, &web);
     Ok(Outbound {

@@ -8,7 +8,7 @@
 use crate::json::Node;
 use crate::link::{Attribution, ParsedUrl};
 use crate::locale::Locale;
-use alloc::borrow::ToOwned;
+use alloc::borrow::{Cow, ToOwned};
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -28,33 +28,35 @@ pub enum Partner {
     Configured(u16),
 }
 
+/// Text in a rule: borrowed for the built-in partners (static data, no code
+/// to build them), owned for configured ones.
+pub type Text = Cow<'static, str>;
+
 /// Where a partner's links keep the item id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Form {
     /// In query parameter `param`, on a path ending with `path`.
     Query {
         /// Path suffix, starting with `/` (`/item.htm`).
-        path: String,
+        path: Text,
         /// Parameter name (`id`).
-        param: String,
+        param: Text,
     },
     /// In the path itself: `prefix{id}suffix`.
     Path {
         /// Before the id (`/product/`).
-        prefix: String,
+        prefix: Text,
         /// After the id (`.html`).
-        suffix: String,
+        suffix: Text,
     },
 }
 
 /// How a partner is told who sent the reader.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Style {
-    /// The Taobao family: the platform's publisher id as `pid`, then ours.
-    Alimama {
-        /// The platform's publisher id (`mm_…`), when it has one.
-        pid: Option<String>,
-    },
+    /// The Taobao family: the platform's publisher id (`mm_…`, held by the
+    /// [`Registry`]) as `pid`, then ours.
+    Alimama,
     /// Everyone else: `utm_*` naming us, the creator and the placement.
     Utm,
 }
@@ -63,23 +65,23 @@ pub enum Style {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
     /// A stable key (`taobao`, or a configured partner's own).
-    pub key: String,
+    pub key: Text,
     /// Its name for Chinese readers (淘宝).
-    pub name_zh: String,
+    pub name_zh: Text,
     /// Its name for everyone else (Taobao).
-    pub name_en: String,
+    pub name_en: Text,
     /// Registrable domains it owns; their subdomains too.
-    pub domains: Vec<String>,
+    pub domains: Cow<'static, [Text]>,
     /// Where its links keep the item id, tried in order.
-    pub forms: Vec<Form>,
+    pub forms: Cow<'static, [Form]>,
     /// Whether ids may hold ASCII letters (else digits only).
     pub alphanumeric_ids: bool,
     /// The canonical product page, `{id}` standing for the item id.
-    pub canonical: String,
+    pub canonical: Text,
     /// The query parameter naming a variant (SKU) kept in canonical links.
-    pub sku_param: Option<String>,
+    pub sku_param: Option<Text>,
     /// The app link, `{id}` standing for the item id.
-    pub app: Option<String>,
+    pub app: Option<Text>,
     /// The attribution conventions.
     pub style: Style,
 }
@@ -87,21 +89,17 @@ pub struct Rule {
 /// Longest item id accepted (a u64 has 20 digits; partners' ids have fewer).
 pub const MAX_ITEM_ID_LEN: usize = 19;
 
-fn s(v: &str) -> String {
-    v.to_owned()
-}
-
-fn query(path: &str, param: &str) -> Form {
+const fn query(path: &'static str, param: &'static str) -> Form {
     Form::Query {
-        path: s(path),
-        param: s(param),
+        path: Cow::Borrowed(path),
+        param: Cow::Borrowed(param),
     }
 }
 
-fn path(prefix: &str, suffix: &str) -> Form {
+const fn path(prefix: &'static str, suffix: &'static str) -> Form {
     Form::Path {
-        prefix: s(prefix),
-        suffix: s(suffix),
+        prefix: Cow::Borrowed(prefix),
+        suffix: Cow::Borrowed(suffix),
     }
 }
 
@@ -122,7 +120,7 @@ impl Rule {
         self.domains.iter().any(|domain| {
             host == domain
                 || host
-                    .strip_suffix(domain.as_str())
+                    .strip_suffix(&**domain)
                     .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.'))
         })
     }
@@ -146,15 +144,12 @@ impl Rule {
         };
         let id = self.forms.iter().find_map(|form| {
             let id = match form {
-                Form::Query { path, param: name } => url
-                    .path
-                    .ends_with(path.as_str())
-                    .then(|| param(name))
-                    .flatten()?,
-                Form::Path { prefix, suffix } => url
-                    .path
-                    .strip_prefix(prefix.as_str())?
-                    .strip_suffix(suffix.as_str())?,
+                Form::Query { path, param: name } => {
+                    url.path.ends_with(&**path).then(|| param(name)).flatten()?
+                }
+                Form::Path { prefix, suffix } => {
+                    url.path.strip_prefix(&**prefix)?.strip_suffix(&**suffix)?
+                }
             };
             self.valid_id(id).then(|| id.to_owned())
         })?;
@@ -177,12 +172,17 @@ impl Rule {
     }
 
     /// Our attribution, in this partner's conventions. Exactly one click id.
-    pub fn attribution_params<'a>(&'a self, a: &Attribution<'a>) -> Vec<(&'a str, &'a str)> {
+    /// `alimama_pid` is the platform's publisher id for the Taobao family.
+    pub fn attribution_params<'a>(
+        &self,
+        a: &Attribution<'a>,
+        alimama_pid: Option<&'a str>,
+    ) -> Vec<(&'a str, &'a str)> {
         match &self.style {
-            Style::Alimama { pid } => {
+            Style::Alimama => {
                 let mut params = Vec::with_capacity(4);
-                if let Some(pid) = pid {
-                    params.push(("pid", pid.as_str()));
+                if let Some(pid) = alimama_pid {
+                    params.push(("pid", pid));
                 }
                 params.extend([
                     ("vt_click", a.click_id),
@@ -242,7 +242,7 @@ impl Rule {
             if !is_domain(&d) {
                 return Err("partner.domains must be plain lower-case DNS names");
             }
-            domains.push(d);
+            domains.push(Cow::Owned(d));
         }
         if domains.is_empty() {
             return Err("partner.domains must be a list of domains");
@@ -255,7 +255,10 @@ impl Rule {
             if !prefix.starts_with('/') {
                 return Err("partner.item_path must start with /");
             }
-            forms.push(path(prefix, suffix));
+            forms.push(Form::Path {
+                prefix: Cow::Owned(prefix.to_owned()),
+                suffix: Cow::Owned(suffix.to_owned()),
+            });
         }
         if let Some(q) = node.field("item_param") {
             let path = q
@@ -267,7 +270,10 @@ impl Rule {
                 .and_then(|v| v.as_string())
                 .filter(|p| !p.is_empty());
             match (path, param) {
-                (Some(path), Some(param)) => forms.push(Form::Query { path, param }),
+                (Some(path), Some(param)) => forms.push(Form::Query {
+                    path: Cow::Owned(path),
+                    param: Cow::Owned(param),
+                }),
                 _ => return Err("partner.item_param must be {\"path\": \"/…\", \"param\": \"…\"}"),
             }
         }
@@ -281,18 +287,18 @@ impl Rule {
             .and_then(|rest| rest.split(['/', '?', '#']).next())
             .unwrap_or_default();
         let rule = Rule {
-            key,
-            name_zh,
-            name_en,
-            domains,
-            forms,
+            key: Cow::Owned(key),
+            name_zh: Cow::Owned(name_zh),
+            name_en: Cow::Owned(name_en),
+            domains: Cow::Owned(domains),
+            forms: Cow::Owned(forms),
             alphanumeric_ids: node
                 .field("alphanumeric_ids")
                 .and_then(|v| v.as_boolean())
                 .unwrap_or(false),
-            canonical: canonical.clone(),
+            canonical: Cow::Owned(canonical.clone()),
             sku_param: None,
-            app: text("app"),
+            app: text("app").map(Cow::Owned),
             style: Style::Utm,
         };
         if !canonical.contains("{id}") || !rule.claims(canonical_host) {
@@ -340,110 +346,99 @@ fn is_domain(d: &str) -> bool {
         })
 }
 
-/// The partners a platform allows: the built-in four, then its own.
-#[derive(Clone, Debug)]
-pub struct Registry {
-    builtin: [Rule; 4],
-    configured: Vec<Rule>,
-}
+/// The built-in partners, as static data.
+static BUILTIN: [Rule; 4] = [
+    Rule {
+        key: Cow::Borrowed("taobao"),
+        name_zh: Cow::Borrowed("淘宝"),
+        name_en: Cow::Borrowed("Taobao"),
+        domains: Cow::Borrowed(&[Cow::Borrowed("taobao.com")]),
+        forms: Cow::Borrowed(&[
+            query("/item.htm", "id"),
+            query("/awp/core/detail.htm", "id"),
+            query("/detail/detail.html", "id"),
+            path("/i", ".htm"),
+            path("/item/", ".htm"),
+        ]),
+        alphanumeric_ids: false,
+        canonical: Cow::Borrowed("https://item.taobao.com/item.htm?id={id}"),
+        sku_param: Some(Cow::Borrowed("skuId")),
+        app: Some(Cow::Borrowed("taobao://item.taobao.com/item.htm?id={id}")),
+        style: Style::Alimama,
+    },
+    Rule {
+        key: Cow::Borrowed("tmall"),
+        name_zh: Cow::Borrowed("天猫"),
+        name_en: Cow::Borrowed("Tmall"),
+        domains: Cow::Borrowed(&[Cow::Borrowed("tmall.com")]),
+        forms: Cow::Borrowed(&[query("/item.htm", "id")]),
+        alphanumeric_ids: false,
+        canonical: Cow::Borrowed("https://detail.tmall.com/item.htm?id={id}"),
+        sku_param: Some(Cow::Borrowed("skuId")),
+        app: Some(Cow::Borrowed("tmall://page.tm/itemDetail?id={id}")),
+        style: Style::Alimama,
+    },
+    Rule {
+        key: Cow::Borrowed("weidian"),
+        name_zh: Cow::Borrowed("微店"),
+        name_en: Cow::Borrowed("Weidian"),
+        domains: Cow::Borrowed(&[Cow::Borrowed("weidian.com")]),
+        forms: Cow::Borrowed(&[query("/item.html", "itemID"), query("/item.html", "itemId"), path("/item/", ".html")]),
+        alphanumeric_ids: false,
+        canonical: Cow::Borrowed("https://weidian.com/item.html?itemID={id}"),
+        sku_param: None,
+        app: Some(Cow::Borrowed("weidian://item?itemID={id}")),
+        style: Style::Utm,
+    },
+    Rule {
+        key: Cow::Borrowed("jd"),
+        name_zh: Cow::Borrowed("京东"),
+        name_en: Cow::Borrowed("JD"),
+        domains: Cow::Borrowed(&[Cow::Borrowed("jd.com")]),
+        forms: Cow::Borrowed(&[path("/", ".html"), path("/product/", ".html"), query("/ware/view.action", "wareId")]),
+        alphanumeric_ids: false,
+        canonical: Cow::Borrowed("https://item.jd.com/{id}.html"),
+        sku_param: None,
+        app: Some(Cow::Borrowed(
+            "openapp.jdmobile://virtual?params=%7B%22category%22%3A%22jump%22%2C%22des%22%3A%22productDetail%22%2C%22skuId%22%3A%22{id}%22%7D",
+        )),
+        style: Style::Utm,
+    },
+];
 
-impl Default for Registry {
-    fn default() -> Self {
-        Registry::new(None)
-    }
+/// The partners a platform allows: the built-in four, then its own.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    alimama_pid: Option<String>,
+    configured: Vec<Rule>,
 }
 
 impl Registry {
     /// The built-in partners, with the platform's Alimama publisher id (for
     /// the Taobao family) if it has one.
     pub fn new(alimama_pid: Option<&str>) -> Registry {
-        let alimama = Style::Alimama {
-            pid: alimama_pid.map(str::to_owned),
-        };
-        let rule = |key: &str,
-                    zh: &str,
-                    en: &str,
-                    domains: &[&str],
-                    forms,
-                    canonical: &str,
-                    sku: Option<&str>,
-                    app: &str,
-                    style| Rule {
-            key: s(key),
-            name_zh: s(zh),
-            name_en: s(en),
-            domains: domains.iter().map(|d| s(d)).collect(),
-            forms,
-            alphanumeric_ids: false,
-            canonical: s(canonical),
-            sku_param: sku.map(s),
-            app: Some(s(app)),
-            style,
-        };
         Registry {
-            builtin: [
-                rule(
-                    "taobao",
-                    "淘宝",
-                    "Taobao",
-                    &["taobao.com"],
-                    vec![
-                        query("/item.htm", "id"),
-                        query("/awp/core/detail.htm", "id"),
-                        query("/detail/detail.html", "id"),
-                        path("/i", ".htm"),
-                        path("/item/", ".htm"),
-                    ],
-                    "https://item.taobao.com/item.htm?id={id}",
-                    Some("skuId"),
-                    "taobao://item.taobao.com/item.htm?id={id}",
-                    alimama.clone(),
-                ),
-                rule(
-                    "tmall",
-                    "天猫",
-                    "Tmall",
-                    &["tmall.com"],
-                    vec![query("/item.htm", "id")],
-                    "https://detail.tmall.com/item.htm?id={id}",
-                    Some("skuId"),
-                    "tmall://page.tm/itemDetail?id={id}",
-                    alimama,
-                ),
-                rule(
-                    "weidian",
-                    "微店",
-                    "Weidian",
-                    &["weidian.com"],
-                    vec![query("/item.html", "itemID"), query("/item.html", "itemId"), path("/item/", ".html")],
-                    "https://weidian.com/item.html?itemID={id}",
-                    None,
-                    "weidian://item?itemID={id}",
-                    Style::Utm,
-                ),
-                rule(
-                    "jd",
-                    "京东",
-                    "JD",
-                    &["jd.com"],
-                    vec![path("/", ".html"), path("/product/", ".html"), query("/ware/view.action", "wareId")],
-                    "https://item.jd.com/{id}.html",
-                    None,
-                    "openapp.jdmobile://virtual?params=%7B%22category%22%3A%22jump%22%2C%22des%22%3A%22productDetail%22%2C%22skuId%22%3A%22{id}%22%7D",
-                    Style::Utm,
-                ),
-            ],
+            alimama_pid: alimama_pid.map(str::to_owned),
             configured: Vec::new(),
         }
+    }
+
+    /// The platform's Alimama publisher id.
+    pub fn alimama_pid(&self) -> Option<&str> {
+        self.alimama_pid.as_deref()
     }
 
     /// Adds a configured partner. Refused if it claims a domain another
     /// partner already claims (a configured rule cannot take over Taobao).
     pub fn add(&mut self, rule: Rule) -> Result<Partner, &'static str> {
-        if rule.domains.iter().any(|d| {
-            self.claiming(d).is_some()
-                || self.all().any(|r| r.domains.iter().any(|o| rule.claims(o)))
-        }) {
+        let overlaps = |a: &Rule, b: &Rule| {
+            a.domains.iter().any(|d| b.claims(d)) || b.domains.iter().any(|d| a.claims(d))
+        };
+        if BUILTIN
+            .iter()
+            .chain(self.configured.iter())
+            .any(|other| overlaps(&rule, other))
+        {
             return Err("partner.domains overlap another partner's");
         }
         let index = u16::try_from(self.configured.len()).map_err(|_| "too many partners")?;
@@ -451,19 +446,15 @@ impl Registry {
         Ok(Partner::Configured(index))
     }
 
-    fn all(&self) -> impl Iterator<Item = &Rule> {
-        self.builtin.iter().chain(self.configured.iter())
-    }
-
     /// The partner claiming `host`, with its rule.
     pub fn claiming(&self, host: &str) -> Option<(Partner, &Rule)> {
-        const BUILTIN: [Partner; 4] = [
+        const KINDS: [Partner; 4] = [
             Partner::Taobao,
             Partner::Tmall,
             Partner::Weidian,
             Partner::Jd,
         ];
-        let builtin = self.builtin.iter().zip(BUILTIN).map(|(rule, p)| (p, rule));
+        let builtin = BUILTIN.iter().zip(KINDS).map(|(rule, p)| (p, rule));
         let configured = self
             .configured
             .iter()
@@ -474,17 +465,16 @@ impl Registry {
             .find(|(_, rule)| rule.claims(host))
     }
 
-    /// A partner's rule.
+    /// A partner's rule. Partners come from this registry, so a configured
+    /// index is always in range; a stray one reads as Taobao rather than
+    /// panicking in the browser.
     pub fn rule(&self, partner: Partner) -> &Rule {
         match partner {
-            Partner::Taobao => &self.builtin[0],
-            Partner::Tmall => &self.builtin[1],
-            Partner::Weidian => &self.builtin[2],
-            Partner::Jd => &self.builtin[3],
-            Partner::Configured(i) => self
-                .configured
-                .get(usize::from(i))
-                .unwrap_or(&self.builtin[0]),
+            Partner::Taobao => &BUILTIN[0],
+            Partner::Tmall => &BUILTIN[1],
+            Partner::Weidian => &BUILTIN[2],
+            Partner::Jd => &BUILTIN[3],
+            Partner::Configured(i) => self.configured.get(usize::from(i)).unwrap_or(&BUILTIN[0]),
         }
     }
 }

@@ -15,7 +15,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use vitrine_core::amount::Amount;
 use vitrine_core::item::{is_id, Creator, Item, Money, Store as ItemStore};
-use vitrine_core::link::{resolve, Attribution};
+use vitrine_core::link::{canonicalize, resolve, Attribution};
 use vitrine_core::partner::Registry;
 use vitrine_core::whatwg::UrlCrate;
 
@@ -263,6 +263,14 @@ async fn mint_link(
         None
     };
     let row = row.ok_or_else(|| not_found(&reason))?;
+    // Refuse now rather than hand out a link that cannot go anywhere.
+    canonicalize(&row.store_url, &UrlCrate, &state.registry).map_err(|e| {
+        ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refused_link",
+            format!("the item's store link is refused ({})", e.reason()),
+        )
+    })?;
     let click_id = new_click_id();
     let claims = Claims {
         item_id: row.id,
@@ -535,6 +543,56 @@ mod tests {
         );
         assert_eq!(store.click_count("itm_oolong_tea").unwrap(), 0);
         assert_eq!(store.click_count("itm_ceramic_mug").unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn configured_partners_go_through_the_redirect_and_refused_links_get_no_link() {
+        let dir =
+            std::env::temp_dir().join(format!("vitrine-cfg-test-{}", crate::links::new_click_id()));
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
+        crate::seed::seed_if_empty(store.as_ref()).unwrap();
+        let mut item = crate::seed::items().remove(0);
+        item.id = "itm_yoshop".into();
+        item.store_url = "http://m.yoshop.example/p/AB12?ref=feed".into();
+        store.insert_item(&item).unwrap();
+        item.id = "itm_refused".into();
+        item.store_url = "https://evil.example/item.htm?id=1".into();
+        store.insert_item(&item).unwrap();
+        let registry = crate::partners::parse(
+            r#"{"partners": [{"key": "yoshop", "name": "Yo Shop", "domains": ["yoshop.example"], "item_path": "/p/{id}",
+                "alphanumeric_ids": true, "canonical": "https://www.yoshop.example/p/{id}"}]}"#,
+        )
+        .unwrap();
+        let state = AppState {
+            store: store.clone(),
+            secret: Arc::new(Secret::fixed(1)),
+            registry: Arc::new(registry),
+        };
+        let app = router(state, &dir, &dir);
+
+        let (status, _, minted) = get(&app, "/v1/items/itm_yoshop/link?placement=p").await;
+        assert_eq!(status, StatusCode::OK);
+        let path = minted["url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("http://127.0.0.1:9999")
+            .unwrap()
+            .to_owned();
+        let (status, headers, _) = get(&app, &path).await;
+        assert_eq!(status, StatusCode::FOUND);
+        let location = headers["location"].to_str().unwrap();
+        assert!(
+            location.starts_with("https://www.yoshop.example/p/AB12?utm_source=vitrine&"),
+            "{location}"
+        );
+        assert_eq!(store.click_count("itm_yoshop").unwrap(), 1);
+
+        let (status, _, body) = get(&app, "/v1/items/itm_refused/link?placement=p").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            body,
+            json!({"error": "refused_link", "reason": "the item's store link is refused (unknown-host)"})
+        );
     }
 
     #[tokio::test]

@@ -156,3 +156,16 @@ test("link-mode=redirect sends the click through the platform's signed link to t
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("in redirect mode, an item the platform will not link gets a disabled button and one warning", async () => {
+  const page = await open("/test/fixtures.html");
+  // Inline data for an item the platform does not have: it cannot sign a link.
+  const [sel] = await mount(page, [{ item: goodItem(), linkMode: "redirect" }]);
+  await page.waitForFunction((s) =>
+    document.querySelector(s).shadowRoot.querySelector("[part=buy]").getAttribute("aria-disabled") === "true", sel);
+  const card = await readCard(page, sel);
+  assert.equal(card.buy.href, null);
+  assert.equal(card.buy.text, "暂不可购买");
+  assert.deepEqual(page.warnings, ["vitrine: the platform gave no link for the item (no item with id itm_test); buying is disabled"]);
+  await page.close();
+});

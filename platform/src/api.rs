@@ -38,6 +38,12 @@ pub struct AppState {
 /// An error answer: a status and a JSON reason.
 pub struct ApiError(StatusCode, &'static str, String);
 
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, reason: impl Into<String>) -> ApiError {
+        ApiError(status, code, reason.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.0, Json(json!({"error": self.1, "reason": self.2}))).into_response()
@@ -64,7 +70,7 @@ fn bad_request(reason: String) -> ApiError {
 }
 
 /// Runs a storage call off the async executor.
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -77,7 +83,7 @@ async fn blocking<T: Send + 'static>(
 
 /// `http://host:port` of this request, for absolute media URLs. Only a
 /// plain `host[:port]` is believed; anything else falls back to loopback.
-fn base_url(headers: &HeaderMap) -> String {
+pub fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -387,8 +393,30 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         ));
+    // The platform's own pages (sign-in, follow intent), under the same
+    // strict policy as the demo pages.
+    let intent = Router::new()
+        .route(
+            "/signin",
+            get(crate::intent::signin_form).post(crate::intent::signin),
+        )
+        .route(
+            "/intent/follow",
+            get(crate::intent::show).post(crate::intent::submit),
+        )
+        .route("/intent.js", get(crate::intent::script))
+        .route("/intent.css", get(crate::intent::style))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(intent)
         .route("/media/{name}", get(get_media))
         .route("/r/{token}", get(redirect))
         .merge(api)
@@ -592,6 +620,227 @@ mod tests {
         assert_eq!(
             body,
             json!({"error": "refused_link", "reason": "the item's store link is refused (unknown-host)"})
+        );
+    }
+
+    /// A request with headers and an optional form body; the status, headers
+    /// and body text of the answer.
+    async fn send(
+        app: &Router,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        form: Option<&str>,
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", "127.0.0.1:9999");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match form {
+            Some(f) => {
+                request = request.header("content-type", "application/x-www-form-urlencoded");
+                Body::from(f.to_owned())
+            }
+            None => Body::empty(),
+        };
+        let response = app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    fn csrf_in(html: &str) -> String {
+        let at = html.find(r#"name="csrf" value=""#).expect("a CSRF field")
+            + r#"name="csrf" value=""#.len();
+        html[at..at + 64].to_owned()
+    }
+
+    async fn followers(app: &Router, creator: &str) -> u64 {
+        get(app, &format!("/v1/creators/{creator}")).await.2["followers"]
+            .as_u64()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_reader_signs_in_and_follows_once_on_the_platforms_own_page() {
+        let (app, _) = app_and_store();
+        let intent =
+            "/intent/follow?creator=cr_chenmo&nonce=n0nce-123&origin=http%3A%2F%2Fblog.example";
+        let (status, headers, html) = send(&app, "GET", intent, &[], None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self' 'wasm-unsafe-eval'"));
+        assert!(
+            html.contains("陈默") && html.contains("8,930 位关注者"),
+            "who you are about to follow"
+        );
+        assert!(
+            html.contains(r#"href="/signin?next=%2Fintent%2Ffollow%3Fcreator%3Dcr_chenmo"#),
+            "asks to sign in"
+        );
+        assert!(
+            !html.contains(r#"name="csrf""#),
+            "no follow form before signing in"
+        );
+
+        let form = "email=xiaowang%40vitrine.demo&password=wrong&next=%2F";
+        assert_eq!(
+            send(
+                &app,
+                "POST",
+                "/signin",
+                &[("sec-fetch-site", "same-origin")],
+                Some(form)
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        let form = format!(
+            "email=XiaoWang%40vitrine.demo&password=vitrine-demo&next={}",
+            intent
+                .replace('%', "%25")
+                .replace('/', "%2F")
+                .replace('?', "%3F")
+                .replace('&', "%26")
+                .replace('=', "%3D")
+        );
+        let (status, headers, _) = send(
+            &app,
+            "POST",
+            "/signin",
+            &[("sec-fetch-site", "same-origin")],
+            Some(&form),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers["location"], intent);
+        let set_cookie = headers["set-cookie"].to_str().unwrap();
+        assert!(
+            set_cookie.contains("; HttpOnly; SameSite=Lax; Path=/"),
+            "{set_cookie}"
+        );
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+        let (_, _, html) = send(&app, "GET", intent, &[("cookie", &cookie)], None).await;
+        assert!(html.contains("小王"), "signed in as");
+        let csrf = csrf_in(&html);
+        let before = followers(&app, "cr_chenmo").await;
+        let follow = format!("creator=cr_chenmo&nonce=n0nce-123&origin=http%3A%2F%2Fblog.example&csrf={csrf}&action=follow");
+        for _ in 0..2 {
+            let (status, _, html) = send(
+                &app,
+                "POST",
+                "/intent/follow",
+                &[
+                    ("cookie", &cookie),
+                    ("sec-fetch-site", "same-origin"),
+                    ("origin", "http://127.0.0.1:9999"),
+                ],
+                Some(&follow),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(html.contains(r#"id="result""#) && html.contains(r#"data-state="following""#));
+            assert!(
+                html.contains(r#"data-nonce="n0nce-123""#)
+                    && html.contains(r#"data-origin="http://blog.example""#)
+            );
+        }
+        assert_eq!(
+            followers(&app, "cr_chenmo").await,
+            before + 1,
+            "following twice is one follow"
+        );
+        let (_, _, again) = send(&app, "GET", intent, &[("cookie", &cookie)], None).await;
+        assert!(
+            again.contains(r#"data-state="following""#) && again.contains("取消关注"),
+            "unfollow is on the platform's page"
+        );
+    }
+
+    #[tokio::test]
+    async fn forged_follows_are_refused() {
+        let (app, _) = app_and_store();
+        let form = "email=alex%40vitrine.demo&password=vitrine-demo&next=%2F";
+        let (_, headers, _) = send(&app, "POST", "/signin", &[], Some(form)).await;
+        let cookie = headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let intent =
+            "/intent/follow?creator=cr_mayachen&nonce=n0nce-456&origin=http%3A%2F%2Fblog.example";
+        let csrf = csrf_in(
+            &send(&app, "GET", intent, &[("cookie", &cookie)], None)
+                .await
+                .2,
+        );
+        let before = followers(&app, "cr_mayachen").await;
+        let body = |token: &str| {
+            format!("creator=cr_mayachen&nonce=n0nce-456&origin=http%3A%2F%2Fblog.example&csrf={token}&action=follow")
+        };
+        type Case<'a> = (&'a [(&'a str, &'a str)], String, StatusCode);
+        let cases: [Case; 5] = [
+            // A cross-site form post, even with the reader's cookie and a real token.
+            (
+                &[("cookie", &cookie), ("sec-fetch-site", "cross-site")],
+                body(&csrf),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                &[("cookie", &cookie), ("origin", "https://evil.example")],
+                body(&csrf),
+                StatusCode::FORBIDDEN,
+            ),
+            // No token, or another session's.
+            (
+                &[("cookie", &cookie), ("sec-fetch-site", "same-origin")],
+                body(""),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                &[("cookie", &cookie), ("sec-fetch-site", "same-origin")],
+                body(&"0".repeat(64)),
+                StatusCode::FORBIDDEN,
+            ),
+            // No session.
+            (
+                &[("sec-fetch-site", "same-origin")],
+                body(&csrf),
+                StatusCode::UNAUTHORIZED,
+            ),
+        ];
+        for (headers, form, expected) in cases {
+            let (status, _, text) =
+                send(&app, "POST", "/intent/follow", headers, Some(&form)).await;
+            assert_eq!(status, expected, "{headers:?}: {text}");
+        }
+        assert_eq!(
+            followers(&app, "cr_mayachen").await,
+            before,
+            "no forgery followed"
+        );
+        // The result may only be posted to a real origin.
+        let bad = "/intent/follow?creator=cr_mayachen&nonce=n0nce-456&origin=*";
+        assert_eq!(
+            send(&app, "GET", bad, &[], None).await.0,
+            StatusCode::BAD_REQUEST
         );
     }
 

@@ -59,6 +59,33 @@ impl Secret {
         HmacSha256::new_from_slice(&self.0).expect("HMAC takes keys of any length")
     }
 
+    /// The HMAC of `message`, in hex.
+    pub fn mac_hex(&self, message: &str) -> String {
+        let mut mac = self.mac();
+        mac.update(message.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Whether `hex` is the HMAC of `message` (constant time).
+    pub fn verify_hex(&self, message: &str, hex: &str) -> bool {
+        let Some(bytes) = (0..hex.len() / 2)
+            .map(|i| {
+                hex.get(i * 2..i * 2 + 2)
+                    .and_then(|b| u8::from_str_radix(b, 16).ok())
+            })
+            .collect::<Option<Vec<u8>>>()
+        else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(message.as_bytes());
+        hex.len() % 2 == 0 && mac.verify_slice(&bytes).is_ok()
+    }
+
     /// `base64url(payload).base64url(hmac)`.
     pub fn sign(&self, claims: &Claims) -> String {
         let payload = [

@@ -3,8 +3,10 @@
 //! package (`pkg/`), on an embedded SQLite database that is created and
 //! seeded on first start.
 
+mod accounts;
 mod api;
 mod config;
+mod intent;
 mod links;
 mod media;
 mod partners;

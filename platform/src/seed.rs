@@ -2,7 +2,7 @@
 //! Chinese and English, on each partner store.
 
 use crate::media::seed_media;
-use crate::store::{CreatorRow, ItemRow, Store, StoreResult};
+use crate::store::{CreatorRow, ItemRow, ReaderRow, Store, StoreResult};
 
 fn creator(
     id: &str,
@@ -100,6 +100,17 @@ pub fn items() -> Vec<ItemRow> {
     ]
 }
 
+/// The demo's reader accounts: (id, name, email). Their password is
+/// [`DEMO_PASSWORD`]; only its argon2 hash is stored.
+pub const READERS: [(&str, &str, &str); 3] = [
+    ("rd_xiaowang", "小王", "xiaowang@vitrine.demo"),
+    ("rd_alex", "Alex", "alex@vitrine.demo"),
+    ("rd_meimei", "美美", "meimei@vitrine.demo"),
+];
+
+/// The demo readers' password (printed in the README, for the demo only).
+pub const DEMO_PASSWORD: &str = "vitrine-demo";
+
 /// Seeds an empty store; does nothing to one that has content.
 pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
     if !store.is_empty()? {
@@ -113,6 +124,15 @@ pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
     }
     for i in items() {
         store.insert_item(&i)?;
+    }
+    for (id, name, email) in READERS {
+        let password_hash = crate::accounts::hash_password(DEMO_PASSWORD);
+        store.insert_reader(&ReaderRow {
+            id: id.into(),
+            name: name.into(),
+            email: email.into(),
+            password_hash,
+        })?;
     }
     Ok(true)
 }

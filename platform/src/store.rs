@@ -43,6 +43,16 @@ pub struct ClickRow {
     pub source: &'static str,
 }
 
+/// A reader's account.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReaderRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    /// argon2id PHC string; never the password.
+    pub password_hash: String,
+}
+
 /// A stored file: its content type and bytes.
 pub struct Media {
     pub content_type: String,
@@ -84,6 +94,17 @@ pub trait Store: Send + Sync + 'static {
     /// Records a click; `false` when that click id was already recorded
     /// (the same click reported twice is one click).
     fn record_click(&self, click: &ClickRow) -> StoreResult<bool>;
+    fn insert_reader(&self, reader: &ReaderRow) -> StoreResult<()>;
+    fn reader_by_email(&self, email: &str) -> StoreResult<Option<ReaderRow>>;
+    /// Starts a session (`key` is the SHA-256 of the cookie's token).
+    fn create_session(&self, key: &str, reader_id: &str, expires_at_ms: i64) -> StoreResult<()>;
+    /// The reader of a live session.
+    fn session_reader(&self, key: &str, now_ms: i64) -> StoreResult<Option<ReaderRow>>;
+    /// Follows; `false` when the reader already followed (idempotent).
+    fn follow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool>;
+    /// Unfollows; `false` when the reader did not follow.
+    fn unfollow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool>;
+    fn is_following(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool>;
     /// How many clicks an item has had. (Read by tests until the live report
     /// reads it too.)
     #[cfg_attr(not(test), allow(dead_code))]
@@ -130,6 +151,24 @@ CREATE TABLE IF NOT EXISTS clicks (
     at_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS clicks_by_item ON clicks(item_id);
+CREATE TABLE IF NOT EXISTS readers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    key TEXT PRIMARY KEY,
+    reader_id TEXT NOT NULL REFERENCES readers(id),
+    expires_at_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS follows (
+    reader_id TEXT NOT NULL REFERENCES readers(id),
+    creator_id TEXT NOT NULL REFERENCES creators(id),
+    at_ms INTEGER NOT NULL,
+    PRIMARY KEY (reader_id, creator_id)
+);
+CREATE INDEX IF NOT EXISTS follows_by_creator ON follows(creator_id);
 CREATE TABLE IF NOT EXISTS media (
     name TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,
@@ -138,6 +177,22 @@ CREATE TABLE IF NOT EXISTS media (
 ";
 
 const ITEM_COLUMNS: &str = "id, title, image_path, reason, price_amount, original_amount, currency, stock, store_url, creator_id";
+
+fn reader_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReaderRow> {
+    Ok(ReaderRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        email: r.get(2)?,
+        password_hash: r.get(3)?,
+    })
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
 
 fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
     Ok(ItemRow {
@@ -195,7 +250,9 @@ impl Store for SqliteStore {
 
     fn creator(&self, id: &str) -> StoreResult<Option<CreatorRow>> {
         let sql =
-            "SELECT id, name, avatar_path, bio, followers, verified FROM creators WHERE id = ?1";
+            "SELECT id, name, avatar_path, bio, \
+                   followers + (SELECT COUNT(*) FROM follows WHERE creator_id = creators.id), verified \
+                   FROM creators WHERE id = ?1";
         Ok(self
             .conn()
             .query_row(sql, [id], |r| {
@@ -269,9 +326,7 @@ impl Store for SqliteStore {
     }
 
     fn record_click(&self, c: &ClickRow) -> StoreResult<bool> {
-        let at_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let at_ms = now_ms();
         let inserted = self.conn().execute(
             "INSERT OR IGNORE INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![c.click_id, c.item_id, c.creator_id, c.placement_id, c.source, at_ms],
@@ -286,5 +341,58 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?;
         Ok(n.max(0) as u64)
+    }
+
+    fn insert_reader(&self, r: &ReaderRow) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO readers (id, name, email, password_hash) VALUES (?1, ?2, ?3, ?4)",
+            params![r.id, r.name, r.email, r.password_hash],
+        )?;
+        Ok(())
+    }
+
+    fn reader_by_email(&self, email: &str) -> StoreResult<Option<ReaderRow>> {
+        let sql = "SELECT id, name, email, password_hash FROM readers WHERE email = ?1";
+        Ok(self.conn().query_row(sql, [email], reader_row).optional()?)
+    }
+
+    fn create_session(&self, key: &str, reader_id: &str, expires_at_ms: i64) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO sessions (key, reader_id, expires_at_ms) VALUES (?1, ?2, ?3)",
+            params![key, reader_id, expires_at_ms],
+        )?;
+        Ok(())
+    }
+
+    fn session_reader(&self, key: &str, now_ms: i64) -> StoreResult<Option<ReaderRow>> {
+        let sql = "SELECT r.id, r.name, r.email, r.password_hash FROM sessions s JOIN readers r ON r.id = s.reader_id \
+                   WHERE s.key = ?1 AND s.expires_at_ms > ?2";
+        Ok(self
+            .conn()
+            .query_row(sql, params![key, now_ms], reader_row)
+            .optional()?)
+    }
+
+    fn follow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO follows (reader_id, creator_id, at_ms) VALUES (?1, ?2, ?3)",
+            params![reader_id, creator_id, now_ms()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn unfollow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "DELETE FROM follows WHERE reader_id = ?1 AND creator_id = ?2",
+            params![reader_id, creator_id],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn is_following(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM follows WHERE reader_id = ?1 AND creator_id = ?2)";
+        Ok(self
+            .conn()
+            .query_row(sql, params![reader_id, creator_id], |r| r.get(0))?)
     }
 }

@@ -1,7 +1,7 @@
 // Vitrine SDK entry: loads the wasm once, defines <vitrine-card>, exports the
 // JS API. Everything that can fail is caught here: a host page never sees an
 // exception from Vitrine, only a one-line console warning.
-import init, { Card } from "./vitrine_wasm.js";
+import init, { Card, Follow } from "./vitrine_wasm.js";
 
 const defaults = {
   // By default the platform is wherever the SDK was loaded from, and the
@@ -33,40 +33,44 @@ function openApp(app, web) {
   }, APP_FALLBACK_MS);
 }
 
-// The card's stylesheet and markup (src/card.css, src/card.html), put here
-// by `cargo xtask build`. They live in the shell, not the wasm, so that the
-// card's box (a skeleton of its final size) is drawn the moment the element
+// Each element's stylesheet and markup (src/*.css, src/*.html), put here by
+// `cargo xtask build`. They live in the shell, not the wasm, so that the
+// element's box (a skeleton of its final size) is drawn the moment it
 // connects, before the wasm has arrived: the page never shifts.
-const CARD_CSS = "__VITRINE_CARD_CSS__";
-const CARD_HTML = "__VITRINE_CARD_HTML__";
-let sheet;
-let template;
+function look(css, html) {
+  return { css, html, sheet: null, template: null };
+}
+const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__");
+const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__");
 
 /**
- * Gives `element` its open shadow root, with the stylesheet (constructable,
- * so a strict style-src CSP allows it) and, if empty, the skeleton. The
- * layout and theme rules mirror the wasm's (card.rs `View`), so both draw
- * the same box.
+ * Gives `element` its open shadow root, with the look's stylesheet
+ * (constructable, so a strict style-src CSP allows it) and, if empty, the
+ * skeleton: the template marked loading with the options' layout, size and
+ * theme. These few rules mirror the wasm's, so both draw the same box.
  */
-function prepare(element, options) {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(CARD_CSS);
-    template = document.createElement("template");
-    template.innerHTML = CARD_HTML;
+function prepare(element, options, kind) {
+  if (!kind.sheet) {
+    kind.sheet = new CSSStyleSheet();
+    kind.sheet.replaceSync(kind.css);
+    kind.template = document.createElement("template");
+    kind.template.innerHTML = kind.html;
   }
   const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
-  root.adoptedStyleSheets = [sheet];
+  root.adoptedStyleSheets = [kind.sheet];
   if (!root.firstChild) {
-    const content = template.content.cloneNode(true);
-    const card = content.firstElementChild;
-    card.dataset.state = "loading";
-    card.dataset.layout = options.layout === "compact" ? "compact" : "full";
-    card.dataset.theme = options.theme === "light" || options.theme === "dark" ? options.theme : "auto";
-    card.setAttribute("aria-busy", "true");
-    content.querySelector("[part=fallback]").remove();
+    const content = kind.template.content.cloneNode(true);
+    const box = content.firstElementChild;
+    box.dataset.state = "loading";
+    box.dataset.theme = options.theme === "light" || options.theme === "dark" ? options.theme : "auto";
+    box.dataset.layout = options.layout === "compact" ? "compact" : "full";
+    box.dataset.size = options.size === "large" ? "large" : "small";
+    box.dataset.count = options.count === "none" ? "none" : "show";
+    box.setAttribute("aria-busy", "true");
+    content.querySelector("[part=fallback]")?.remove();
     root.append(content);
   }
+  return root;
 }
 
 let loading;
@@ -91,9 +95,9 @@ export function configure(options) {
   Object.assign(defaults, options);
 }
 
-// One request per item id at a time, however many cards show it.
+// One request per URL at a time, however many elements need it.
 const inflight = new Map();
-function fetchItem(url) {
+function fetchJson(url) {
   let answer = inflight.get(url);
   if (!answer) {
     answer = fetch(url, { mode: "cors", credentials: "omit" })
@@ -123,14 +127,14 @@ class Handle {
 
   constructor(element, options) {
     this.#options = { ...options };
-    guard(() => prepare(element, merged(this.#options)));
+    guard(() => prepare(element, merged(this.#options), CARD));
     const onClick = (event) => this.#click(event);
     element.shadowRoot?.addEventListener("click", onClick);
     element.shadowRoot?.addEventListener("auxclick", onClick);
     load().then(
       () => {
         if (this.#destroyed) return;
-        this.#card = guard(() => new Card(element, template));
+        this.#card = guard(() => new Card(element, CARD.template));
         this.#render();
       },
       // Without the wasm there is nothing to show: give the space back
@@ -177,7 +181,7 @@ class Handle {
     const card = this.#card;
     const url = card && guard(() => card.render({ ...merged(this.#options), clickId: newClickId() }));
     if (url) {
-      fetchItem(url).then(([status, body]) => {
+      fetchJson(url).then(([status, body]) => {
         // The card ignores an answer it is no longer waiting for.
         if (this.#card !== card) return;
         guard(() => card.loaded(status, body));
@@ -212,6 +216,188 @@ export function mountCard(element, options = {}) {
   return new Handle(element, options);
 }
 
+/** Where this site remembers that the reader follows a creator. */
+function rememberKey(creator) {
+  return "vitrine.follow." + creator;
+}
+
+function remembered(creator) {
+  try {
+    return localStorage.getItem(rememberKey(creator)) === "1";
+  } catch {
+    return false;
+  }
+}
+
+function remember(creator, following) {
+  try {
+    if (following) localStorage.setItem(rememberKey(creator), "1");
+    else localStorage.removeItem(rememberKey(creator));
+  } catch {
+    // Storage may be off (private mode, policy): the button still works.
+  }
+}
+
+const POPUP = { width: 420, height: 600 };
+
+class FollowHandle {
+  #options;
+  #follow = null;
+  #destroyed = false;
+  #waiting = null;
+
+  constructor(element, options) {
+    this.#options = { ...options };
+    guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", (e) => this.#click(e)));
+    load().then(
+      () => {
+        if (this.#destroyed) return;
+        this.#follow = guard(() => new Follow(element, FOLLOW.template));
+        this.#render();
+      },
+      () => element.shadowRoot?.replaceChildren(),
+    );
+  }
+
+  #render() {
+    const follow = this.#follow;
+    const options = merged(this.#options);
+    const url = follow && guard(() => follow.render({ ...options, following: remembered(String(options.creator)) }));
+    if (url) fetchJson(url).then(([status, body]) => this.#follow === follow && guard(() => follow.loaded(status, body)));
+  }
+
+  // A click opens the platform's follow intent: a centred popup, or, where
+  // popups are blocked, the link's own new tab. Either way the answer comes
+  // back by postMessage.
+  #click(event) {
+    const link = event.target.closest?.(".button[href]");
+    const follow = this.#follow;
+    if (!link || !follow) return;
+    if (guard(() => follow.state()) === "pending" && this.#waiting?.popup) {
+      event.preventDefault();
+      this.#waiting.popup.focus();
+      return;
+    }
+    const nonce = newClickId();
+    const url = guard(() => follow.open(nonce, location.origin));
+    if (!url) return;
+    this.#wait(follow, nonce, new URL(url).origin, String(merged(this.#options).creator));
+    const plain = event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
+    if (!plain) return;
+    const left = Math.round(screenX + (outerWidth - POPUP.width) / 2);
+    const top = Math.round(screenY + (outerHeight - POPUP.height) / 2);
+    const popup = window.open(url, "vitrine-follow", `popup,width=${POPUP.width},height=${POPUP.height},left=${left},top=${top}`);
+    if (popup) {
+      event.preventDefault();
+      this.#waiting.popup = popup;
+    }
+  }
+
+  // Listens for the intent page's answer: only from the platform's origin,
+  // only with this click's nonce, only for this creator.
+  #wait(follow, nonce, platform, creator) {
+    this.#waiting?.stop();
+    const onMessage = (event) => {
+      const answer = event.data;
+      if (event.origin !== platform || answer?.type !== "vitrine:follow" || answer.nonce !== nonce || answer.creator !== creator) return;
+      const following = answer.state === "following";
+      remember(creator, following);
+      guard(() => follow.confirm(following));
+      waiting.answered = true;
+    };
+    // Closed without an answer: back to Follow. (A tab opened where popups
+    // are blocked cannot be watched; coming back to this page is the sign.)
+    const check = () => {
+      const closed = waiting.popup ? waiting.popup.closed : document.visibilityState === "visible" && waiting.away;
+      if (!closed) return;
+      waiting.stop();
+      if (!waiting.answered) guard(() => follow.dismiss());
+    };
+    const onHide = () => document.visibilityState === "hidden" && (waiting.away = true);
+    const timer = setInterval(check, 500);
+    const waiting = {
+      popup: null,
+      away: false,
+      answered: false,
+      stop: () => {
+        clearInterval(timer);
+        window.removeEventListener("message", onMessage);
+        document.removeEventListener("visibilitychange", onHide);
+      },
+    };
+    window.addEventListener("message", onMessage);
+    document.addEventListener("visibilitychange", onHide);
+    this.#waiting = waiting;
+  }
+
+  /** Renders again with these options merged over the current ones. */
+  update(options) {
+    Object.assign(this.#options, options);
+    this.#render();
+  }
+
+  /** Removes the button's content and releases it. */
+  destroy() {
+    this.#destroyed = true;
+    this.#waiting?.stop();
+    const follow = this.#follow;
+    this.#follow = null;
+    if (follow) guard(() => follow.destroy());
+  }
+}
+
+/**
+ * Mounts a follow button for a creator in `element` (in its open shadow root).
+ * Options: creator (id), platform, locale, theme, size ("small" | "large"),
+ * count ("show" | "none").
+ */
+export function mountFollow(element, options = {}) {
+  return new FollowHandle(element, options);
+}
+
+/** Defines a custom element whose attributes map to a handle's options. */
+function defineElement(name, attributes, mount, needsData) {
+  if (customElements.get(name)) return;
+  customElements.define(
+    name,
+    class extends HTMLElement {
+      static observedAttributes = Object.keys(attributes);
+      #handle = null;
+
+      #options() {
+        const options = {};
+        for (const [attribute, option] of Object.entries(attributes)) {
+          options[option] = this.getAttribute(attribute) ?? undefined;
+        }
+        if (needsData && !options.itemId) {
+          options.itemJson = this.querySelector('script[type="application/json"]')?.textContent ?? undefined;
+        }
+        return options;
+      }
+
+      connectedCallback() {
+        if (this.#handle) return;
+        // When the parser connects the element before its inline JSON child
+        // has been parsed, wait for the document to finish.
+        if (needsData && !this.hasAttribute("item") && !this.firstElementChild && document.readyState === "loading") {
+          document.addEventListener("DOMContentLoaded", () => this.isConnected && this.connectedCallback(), { once: true });
+          return;
+        }
+        this.#handle = mount(this, this.#options());
+      }
+
+      disconnectedCallback() {
+        this.#handle?.destroy();
+        this.#handle = null;
+      }
+
+      attributeChangedCallback() {
+        this.#handle?.update(this.#options());
+      }
+    },
+  );
+}
+
 const cardAttributes = {
   item: "itemId",
   platform: "platform",
@@ -222,41 +408,11 @@ const cardAttributes = {
   "link-mode": "linkMode",
 };
 
-class VitrineCard extends HTMLElement {
-  static observedAttributes = Object.keys(cardAttributes);
-  #handle = null;
-
-  #options() {
-    const options = {};
-    for (const [attribute, option] of Object.entries(cardAttributes)) {
-      options[option] = this.getAttribute(attribute) ?? undefined;
-    }
-    if (!options.itemId) {
-      options.itemJson = this.querySelector('script[type="application/json"]')?.textContent ?? undefined;
-    }
-    return options;
-  }
-
-  connectedCallback() {
-    if (this.#handle) return;
-    // When the parser connects the element before its inline JSON child has
-    // been parsed, wait for the document to finish.
-    if (!this.hasAttribute("item") && !this.firstElementChild && document.readyState === "loading") {
-      document.addEventListener("DOMContentLoaded", () => this.isConnected && this.connectedCallback(), { once: true });
-      return;
-    }
-    this.#handle = mountCard(this, this.#options());
-  }
-
-  disconnectedCallback() {
-    this.#handle?.destroy();
-    this.#handle = null;
-  }
-
-  attributeChangedCallback() {
-    this.#handle?.update(this.#options());
-  }
-}
-
-if (!customElements.get("vitrine-card")) customElements.define("vitrine-card", VitrineCard);
+defineElement("vitrine-card", cardAttributes, mountCard, true);
+defineElement(
+  "vitrine-follow",
+  { creator: "creator", platform: "platform", locale: "locale", theme: "theme", size: "size", count: "count" },
+  mountFollow,
+  false,
+);
 load().catch(() => {});

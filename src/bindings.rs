@@ -120,35 +120,56 @@ pub(crate) fn warn(message: &str) {
     console_warn(&line);
 }
 
-/// Formats a decimal amount as money in `locale`, with `Intl.NumberFormat`.
-/// Formatters are cached per locale and currency (building one is the slow
-/// part). Falls back to `CNY 199.00` if the browser refuses the currency.
-pub(crate) fn format_money(locale: &'static str, currency: &str, amount: &str) -> String {
-    {
-        let Ok(mut formats) = NUMBER_FORMATS.0.try_borrow_mut() else {
-            return [currency, " ", amount].concat();
-        };
-        let cached = formats
-            .iter()
-            .find(|(l, c, _)| *l == locale && c == currency)
-            .map(|(_, _, f)| f.clone());
-        let format = match cached {
-            Some(f) => f,
-            None => {
-                let options = Object::new();
-                let _ = Reflect::set(&options, &"style".into(), &"currency".into());
-                let _ = Reflect::set(&options, &"currency".into(), &currency.into());
-                match NumberFormat::new(locale, &options) {
-                    Ok(f) => {
-                        formats.push((locale, currency.to_owned(), f.clone()));
-                        f
-                    }
-                    Err(_) => return [currency, " ", amount].concat(),
+/// Formats a decimal string with `Intl.NumberFormat` in `locale`, with the
+/// formatter for `style`: a currency code (`CNY`), `compact` or `plain`.
+/// Formatters are cached per locale and style (building one is the slow
+/// part). `None` if the browser refuses the style.
+fn format_number(locale: &'static str, style: &str, decimal: &str) -> Option<String> {
+    let mut formats = NUMBER_FORMATS.0.try_borrow_mut().ok()?;
+    let cached = formats
+        .iter()
+        .find(|(l, s, _)| *l == locale && s == style)
+        .map(|(_, _, f)| f.clone());
+    let format = match cached {
+        Some(f) => f,
+        None => {
+            let options = Object::new();
+            let set = |key: &str, value: &JsValue| {
+                let _ = Reflect::set(&options, &key.into(), value);
+            };
+            match style {
+                "compact" => {
+                    set("notation", &"compact".into());
+                    set(
+                        "maximumSignificantDigits",
+                        &JsValue::from(vitrine_core::follow::COMPACT_DIGITS),
+                    );
+                }
+                "plain" => {}
+                currency => {
+                    set("style", &"currency".into());
+                    set("currency", &currency.into());
                 }
             }
-        };
-        format.format_decimal(amount)
-    }
+            let f = NumberFormat::new(locale, &options).ok()?;
+            formats.push((locale, style.to_owned(), f.clone()));
+            f
+        }
+    };
+    Some(format.format_decimal(decimal))
+}
+
+/// A decimal amount as money (`¥199.00`); `CNY 199.00` if the browser
+/// refuses the currency.
+pub(crate) fn format_money(locale: &'static str, currency: &str, amount: &str) -> String {
+    format_number(locale, currency, amount).unwrap_or_else(|| [currency, " ", amount].concat())
+}
+
+/// A count, compactly (`1.28万`, `12.8K`) or in full (`8,930`).
+pub(crate) fn format_count(locale: &'static str, count: u64, compact: bool) -> String {
+    let mut digits = String::new();
+    vitrine_core::locale::push_decimal(&mut digits, count);
+    format_number(locale, if compact { "compact" } else { "plain" }, &digits).unwrap_or(digits)
 }
 
 /// The browser's own WHATWG URL parser, as the core's [`UrlParser`]: the

@@ -8,6 +8,7 @@
 //! canonical page, rebuilt by link resolution, with a fresh click id per click.
 
 use crate::bindings;
+use crate::fill::{apply, Write};
 use crate::js_node::JsNode;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -399,37 +400,6 @@ fn skeleton(template: &HtmlTemplateElement, view: View) -> Option<DocumentFragme
     bindings::set_attr(&article, "aria-label", view.locale.texts().loading);
     apply(&article, &[Write::Remove("fallback")]);
     Some(content)
-}
-
-/// One write into a cloned template: the element with `class`, and what it
-/// gets. Filling the card from a list keeps one copy of the DOM-writing code
-/// in the wasm instead of one per field (about 2 KB less).
-enum Write<'a> {
-    Text(&'static str, &'a str),
-    Attr(&'static str, &'static str, &'a str),
-    Remove(&'static str),
-    /// Removes an attribute.
-    Unset(&'static str, &'static str),
-}
-
-fn apply(article: &Element, writes: &[Write<'_>]) {
-    for write in writes {
-        let class = match write {
-            Write::Text(class, _)
-            | Write::Attr(class, _, _)
-            | Write::Remove(class)
-            | Write::Unset(class, _) => class,
-        };
-        let Some(el) = bindings::by_class(article, class) else {
-            continue;
-        };
-        match write {
-            Write::Text(_, text) => bindings::set_text(&el, text),
-            Write::Attr(_, name, value) => bindings::set_attr(&el, name, value),
-            Write::Remove(_) => bindings::remove(&el),
-            Write::Unset(_, name) => bindings::unset_attr(&el, name),
-        }
-    }
 }
 
 /// A buy button that cannot be used: no `href`, announced as disabled.

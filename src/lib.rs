@@ -14,6 +14,8 @@ extern crate alloc;
 
 mod bindings;
 mod card;
+mod fill;
+mod follow;
 mod js_node;
 
 pub use bindings::BrowserUrl;
@@ -93,6 +95,60 @@ impl Card {
     }
 
     /// Empties the card; the handle is consumed.
+    pub fn destroy(mut self) {
+        self.0.destroy()
+    }
+}
+
+/// A follow button mounted in a host element (`<vitrine-follow>`).
+///
+/// Never throws. The shell owns the network, the popup and the message
+/// checks; this owns the rendering and the states.
+#[wasm_bindgen]
+pub struct Follow(follow::FollowWidget);
+
+#[wasm_bindgen]
+impl Follow {
+    /// A follow button that will render into `host`'s open shadow root,
+    /// cloning `template` (the parsed `follow.html`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(host: Element, template: HtmlTemplateElement) -> Follow {
+        Follow(follow::FollowWidget::new(host, template))
+    }
+
+    /// Renders a complete set of options; returns the creator's data URL
+    /// for the shell to fetch.
+    pub fn render(&mut self, options: JsValue) -> Option<alloc::string::String> {
+        self.0.render(&options)
+    }
+
+    /// The answer for that URL: HTTP status (0 for none) and parsed body.
+    pub fn loaded(&mut self, status: u16, body: JsValue) {
+        self.0.loaded(status, body)
+    }
+
+    /// A click: the intent URL to open (with `nonce`, answering to
+    /// `origin`); the button shows pending.
+    pub fn open(&mut self, nonce: &str, origin: &str) -> Option<alloc::string::String> {
+        self.0.open(nonce, origin)
+    }
+
+    /// The intent page's answer, checked by the shell (origin and nonce).
+    pub fn confirm(&mut self, following: bool) {
+        self.0.confirm(following)
+    }
+
+    /// The intent page closed without an answer.
+    pub fn dismiss(&mut self) {
+        self.0.dismiss()
+    }
+
+    /// `follow`, `pending` or `following`.
+    pub fn state(&self) -> alloc::string::String {
+        self.0.state().into()
+    }
+
+    /// Empties the button; the handle is consumed.
     pub fn destroy(mut self) {
         self.0.destroy()
     }

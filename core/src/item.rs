@@ -85,6 +85,69 @@ pub struct Creator {
     pub verified: bool,
 }
 
+/// Where a creator's fields are named in errors: inside an item, or on its
+/// own (`GET /v1/creators/{id}`).
+pub struct CreatorPaths {
+    id: &'static str,
+    name: &'static str,
+    avatar: &'static str,
+    followers: &'static str,
+    verified: &'static str,
+}
+
+/// A creator inside an item: `item.creator.name`.
+pub const ITEM_CREATOR: CreatorPaths = CreatorPaths {
+    id: "item.creator.id",
+    name: "item.creator.name",
+    avatar: "item.creator.avatar",
+    followers: "item.creator.followers",
+    verified: "item.creator.verified",
+};
+
+/// A creator on its own: `creator.name`.
+pub const CREATOR: CreatorPaths = CreatorPaths {
+    id: "creator.id",
+    name: "creator.name",
+    avatar: "creator.avatar",
+    followers: "creator.followers",
+    verified: "creator.verified",
+};
+
+impl Creator {
+    /// Reads and validates a creator; errors name fields after `paths`.
+    pub fn from_node_at<N: Node>(c: &N, paths: &CreatorPaths) -> Result<Creator, ItemError> {
+        if !c.is_object() {
+            return err(paths.id, OBJECT);
+        }
+        Ok(Creator {
+            id: id_field(c, "id", paths.id)?,
+            name: text(
+                c,
+                "name",
+                paths.name,
+                MAX_NAME_CHARS,
+                "must be a non-empty string of at most 64 characters",
+            )?,
+            avatar: image_field(c, "avatar", paths.avatar)?,
+            followers: match c
+                .field("followers")
+                .and_then(|n| n.as_number())
+                .and_then(whole_number)
+            {
+                Some(n) => n,
+                None => return err(paths.followers, "must be a whole number"),
+            },
+            verified: match c.field("verified") {
+                None => false,
+                Some(v) => match v.as_boolean() {
+                    Some(b) => b,
+                    None => return err(paths.verified, "must be true or false"),
+                },
+            },
+        })
+    }
+}
+
 /// A field that failed validation, and what it should have been.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ItemError {
@@ -261,33 +324,8 @@ impl Item {
         let store = Store {
             url: string(&store, "url", "item.store.url", "must be a string")?,
         };
-        let c = object(node, "creator", "item.creator")?;
-        let creator = Creator {
-            id: id_field(&c, "id", "item.creator.id")?,
-            name: text(
-                &c,
-                "name",
-                "item.creator.name",
-                MAX_NAME_CHARS,
-                "must be a non-empty string of at most 64 characters",
-            )?,
-            avatar: image_field(&c, "avatar", "item.creator.avatar")?,
-            followers: match c
-                .field("followers")
-                .and_then(|n| n.as_number())
-                .and_then(whole_number)
-            {
-                Some(n) => n,
-                None => return err("item.creator.followers", "must be a whole number"),
-            },
-            verified: match c.field("verified") {
-                None => false,
-                Some(v) => match v.as_boolean() {
-                    Some(b) => b,
-                    None => return err("item.creator.verified", "must be true or false"),
-                },
-            },
-        };
+        let creator =
+            Creator::from_node_at(&object(node, "creator", "item.creator")?, &ITEM_CREATOR)?;
         Ok(Item {
             id,
             title,

@@ -178,7 +178,7 @@ test("host page styles do not leak into the card", async () => {
 });
 
 test("the strict-CSP page works with no policy violation", async () => {
-  const page = await open("/csp.html");
+  const page = await open(null);
   const response = await page.goto(BASE + "/csp.html");
   assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'; style-src 'self'/);
   await settled(page, 3);

@@ -19,8 +19,8 @@ before(async () => {
 after(() => browser?.close());
 
 /** A fresh page that records console warnings and uncaught errors. */
-export async function open(path, { width = 1280, route, device } = {}) {
-  const page = await browser.newPage(device ?? { viewport: { width, height: 900 } });
+export async function open(path, { width = 1280, route, device, context } = {}) {
+  const page = context ? await context.newPage() : await browser.newPage(device ?? { viewport: { width, height: 900 } });
   page.warnings = [];
   page.errors = [];
   page.consoleErrors = [];

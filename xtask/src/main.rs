@@ -143,6 +143,8 @@ fn build() -> Result<PathBuf> {
     // about 2.7 KB gzip less than shipping them as written.
     let css = esbuild_css(&root.join("src/card.css"))?;
     let html = read(&root.join("src/card.html"))?;
+    let follow_css = esbuild_css(&root.join("src/follow.css"))?;
+    let follow_html = read(&root.join("src/follow.html"))?;
     let template = root.join("pkg-template");
     for entry in std::fs::read_dir(&template).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
@@ -150,7 +152,12 @@ fn build() -> Result<PathBuf> {
         let text = read(&entry.path())?
             .replace("0.0.0-workspace", env!("CARGO_PKG_VERSION"))
             .replace(r#""__VITRINE_CARD_CSS__""#, &js_string(&css))
-            .replace(r#""__VITRINE_CARD_HTML__""#, &js_string(html.trim()));
+            .replace(r#""__VITRINE_CARD_HTML__""#, &js_string(html.trim()))
+            .replace(r#""__VITRINE_FOLLOW_CSS__""#, &js_string(&follow_css))
+            .replace(
+                r#""__VITRINE_FOLLOW_HTML__""#,
+                &js_string(follow_html.trim()),
+            );
         // The shell is bundled from beside the glue it imports.
         let dir = if name == "vitrine.js" {
             &bindgen_out

@@ -1,0 +1,157 @@
+// End-to-end: the follow button. A reader follows a creator from the blog
+// through the platform's intent page, the platform counts it once, the host
+// page remembers it, and forged answers change nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BASE, browser, open } from "./helpers.mjs";
+
+// The same server under another name is another origin: the attacker's.
+const OTHER_ORIGIN = BASE.replace("127.0.0.1", "localhost");
+
+const followState = (page, selector = "#follow-lin") =>
+  page.evaluate((sel) => {
+    const root = document.querySelector(sel).shadowRoot;
+    const box = root.querySelector("[part=follow-root]");
+    return {
+      state: box.dataset.state,
+      label: root.querySelector("[part=follow]").textContent,
+      count: root.querySelector("[part=count]").textContent,
+      name: root.querySelector("[part=name]").textContent,
+      href: root.querySelector("[part=follow]").getAttribute("href"),
+      box: box.getBoundingClientRect().toJSON(),
+    };
+  }, selector);
+
+const waitState = (page, state, selector = "#follow-lin") =>
+  page.waitForFunction(([sel, s]) =>
+    document.querySelector(sel).shadowRoot?.querySelector("[part=follow-root]")?.dataset.state === s, [selector, state]);
+
+async function followers(creator) {
+  const response = await fetch(`${BASE}/v1/creators/${creator}`);
+  return (await response.json()).followers;
+}
+
+/** Signs in and confirms on the intent page (a popup or a tab). */
+async function signInAndFollow(intent, email) {
+  await intent.waitForLoadState();
+  await intent.getByText("Sign in to follow").click();
+  await intent.fill("input[type=email]", email);
+  await intent.fill("input[type=password]", "vitrine-demo");
+  await intent.getByRole("button", { name: "登录 · Sign in" }).click();
+  await intent.getByRole("button", { name: "关注 · Follow" }).click();
+}
+
+test("a reader follows a creator from the blog, once, and the blog remembers it", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await open("/blog.html", { context });
+  await waitState(page, "follow");
+  const before = await followState(page);
+  assert.equal(before.name, "林小满");
+  assert.equal(before.label, "关注");
+  assert.equal(before.count, "12.8万 位关注者", "compact count in zh-CN");
+  const count = await followers("cr_linxiaoman");
+
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.locator("#follow-lin").locator("[part=follow]").click()]);
+  await waitState(page, "pending");
+  assert.match(popup.url(), new RegExp(`^${BASE}/intent/follow\\?creator=cr_linxiaoman&nonce=[0-9a-f]{32}&origin=`));
+  await signInAndFollow(popup, "xiaowang@vitrine.demo");
+  await waitState(page, "following");
+  assert.equal((await followState(page)).label, "已关注");
+  assert.deepEqual((await followState(page)).box, before.box, "the button keeps its size");
+  assert.equal(await followers("cr_linxiaoman"), count + 1, "counted once");
+
+  await page.reload();
+  await waitState(page, "following");
+  assert.equal((await followState(page)).label, "已关注", "remembered on this site across reloads");
+  assert.equal(await followers("cr_linxiaoman"), count + 1);
+  await context.close();
+});
+
+test("forged answers change nothing, and a dismissed popup returns to Follow", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await open("/blog.html", { context });
+  await waitState(page, "follow");
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.locator("#follow-lin").locator("[part=follow]").click()]);
+  await waitState(page, "pending");
+  const nonce = new URL(popup.url()).searchParams.get("nonce");
+  const forge = async (origin, message) => {
+    await page.evaluate(([src]) => new Promise((resolve) => {
+      const frame = document.createElement("iframe");
+      frame.src = src;
+      frame.onload = () => setTimeout(resolve, 200);
+      document.body.append(frame);
+    }), [`${origin}/test/forger.html#${encodeURIComponent(JSON.stringify(message))}`]);
+  };
+  // The right nonce from another origin; the wrong nonce from the platform's own.
+  await forge(OTHER_ORIGIN, { creator: "cr_linxiaoman", nonce, state: "following" });
+  await forge(BASE, { creator: "cr_linxiaoman", nonce: "0".repeat(32), state: "following" });
+  await forge(BASE, { creator: "cr_mayachen", nonce, state: "following" });
+  assert.equal((await followState(page)).state, "pending", "no forgery was believed");
+  await popup.close();
+  await waitState(page, "follow");
+  await page.reload();
+  await waitState(page, "follow");
+  assert.equal(await page.evaluate(() => localStorage.getItem("vitrine.follow.cr_linxiaoman")), null);
+  await context.close();
+});
+
+test("a follow posted from another site is refused", async () => {
+  const context = await browser.newContext();
+  const page = await open(null, { context });
+  // Signed in on the platform...
+  await page.goto(`${BASE}/signin?next=/`);
+  await page.fill("input[type=email]", "meimei@vitrine.demo");
+  await page.fill("input[type=password]", "vitrine-demo");
+  await page.getByRole("button", { name: "登录 · Sign in" }).click();
+  const count = await followers("cr_mayachen");
+  // ...then another site (no policy of its own) submits a follow form to it.
+  const fields = { creator: "cr_mayachen", nonce: "n0nce-forged", origin: "http://evil.example", csrf: "0".repeat(64), action: "follow" };
+  const inputs = Object.entries(fields).map(([n, v]) => `<input name="${n}" value="${v}">`).join("");
+  await context.route("http://evil.example/**", (route) => route.fulfill({
+    contentType: "text/html",
+    body: `<form method="post" action="${BASE}/intent/follow">${inputs}</form><script>document.forms[0].submit()</script>`,
+  }));
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${BASE}/intent/follow` && r.request().method() === "POST"),
+    page.goto("http://evil.example/"),
+  ]);
+  assert.ok([401, 403].includes(response.status()), `refused with ${response.status()}`);
+  assert.equal(await followers("cr_mayachen"), count, "nothing was followed");
+  await context.close();
+});
+
+test("where popups are blocked, the follow link opens a tab and the answer still comes back", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // A popup blocker: window.open gives nothing.
+  await context.addInitScript(() => { window.open = () => null; });
+  const page = await open("/blog.html", { context });
+  await waitState(page, "follow");
+  const count = await followers("cr_linxiaoman");
+  const [tab] = await Promise.all([context.waitForEvent("page"), page.locator("#follow-lin").locator("[part=follow]").click()]);
+  await signInAndFollow(tab, "alex@vitrine.demo");
+  await waitState(page, "following");
+  assert.equal(await followers("cr_linxiaoman"), count + 1);
+  await context.close();
+});
+
+test("sizes, the count-less variant and English compact counts", async () => {
+  const page = await open("/test/fixtures.html");
+  await page.evaluate(() => {
+    for (const [id, attrs] of [["small", {}], ["large", { size: "large" }], ["bare", { count: "none" }], ["en", { locale: "en" }]]) {
+      const el = document.createElement("vitrine-follow");
+      el.id = id;
+      el.setAttribute("creator", "cr_mayachen");
+      for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+      document.getElementById("stage").append(el);
+    }
+  });
+  for (const id of ["#small", "#large", "#bare", "#en"]) await waitState(page, "follow", id);
+  const [small, large, bare, en] = await Promise.all(["#small", "#large", "#bare", "#en"].map((s) => followState(page, s)));
+  assert.ok(large.box.height > small.box.height && large.box.width > small.box.width);
+  assert.equal(small.count, "4.52万 位关注者");
+  assert.equal(en.count, "45.2K followers");
+  assert.equal(en.label, "Follow");
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("#bare").shadowRoot.querySelector("[part=count]")).display), "none");
+  assert.equal(bare.box.height, small.box.height);
+  await page.close();
+});

@@ -124,9 +124,18 @@ class Handle {
   #options;
   #card = null;
   #destroyed = false;
+  #flow;
 
   constructor(element, options) {
     this.#options = { ...options };
+    // The byline's follow control follows the creator like <vitrine-follow>.
+    this.#flow = new FollowFlow({
+      open: (nonce, origin) => this.#card?.followOpen(nonce, origin),
+      confirm: (following) => this.#card?.followConfirm(following),
+      dismiss: () => this.#card?.followDismiss(),
+      state: () => this.#card?.followState(),
+      creator: () => this.#card?.creatorId() ?? "",
+    });
     guard(() => prepare(element, merged(this.#options), CARD));
     const onClick = (event) => this.#click(event);
     element.shadowRoot?.addEventListener("click", onClick);
@@ -147,9 +156,11 @@ class Handle {
   // and on phones the partner's app first. Modified and middle clicks keep
   // the browser's own behaviour (a new tab with the same, fresh link).
   #click(event) {
-    const buy = event.target.closest?.(".buy[href]");
     const card = this.#card;
-    if (!buy || !card) return;
+    if (!card) return;
+    if (event.target.closest?.(".follow[href]")) return this.#flow.click(event);
+    const buy = event.target.closest?.(".buy[href]");
+    if (!buy) return;
     const app = guard(() => card.click(newClickId(), navigator.userAgent));
     const plain = event.type === "click" && event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
     if (app && plain) {
@@ -185,11 +196,19 @@ class Handle {
         // The card ignores an answer it is no longer waiting for.
         if (this.#card !== card) return;
         guard(() => card.loaded(status, body));
-        this.#redirect(card);
+        this.#shown(card);
       });
     } else if (card) {
-      this.#redirect(card);
+      this.#shown(card);
     }
+  }
+
+  // Once an item is on screen: the signed link in redirect mode, and the
+  // byline's follow state as this site remembers it.
+  #shown(card) {
+    this.#redirect(card);
+    const creator = guard(() => card.creatorId());
+    if (creator && remembered(creator)) guard(() => card.followRemembered());
   }
 
   /** Renders again with these options merged over the current ones. */
@@ -201,6 +220,7 @@ class Handle {
   /** Removes the card's content and releases it. */
   destroy() {
     this.#destroyed = true;
+    this.#flow.stop();
     const card = this.#card;
     this.#card = null;
     if (card) guard(() => card.destroy());
@@ -240,53 +260,40 @@ function remember(creator, following) {
 
 const POPUP = { width: 420, height: 600 };
 
-class FollowHandle {
-  #options;
-  #follow = null;
-  #destroyed = false;
+/**
+ * Following a creator from this page, for any control that does it (the
+ * follow button, a card's byline). `control` is the wasm side: `open(nonce,
+ * origin)` gives the intent URL, `confirm(following)`, `dismiss()`,
+ * `state()`; `creator()` names the creator.
+ */
+class FollowFlow {
+  #control;
   #waiting = null;
 
-  constructor(element, options) {
-    this.#options = { ...options };
-    guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", (e) => this.#click(e)));
-    load().then(
-      () => {
-        if (this.#destroyed) return;
-        this.#follow = guard(() => new Follow(element, FOLLOW.template));
-        this.#render();
-      },
-      () => element.shadowRoot?.replaceChildren(),
-    );
-  }
-
-  #render() {
-    const follow = this.#follow;
-    const options = merged(this.#options);
-    const url = follow && guard(() => follow.render({ ...options, following: remembered(String(options.creator)) }));
-    if (url) fetchJson(url).then(([status, body]) => this.#follow === follow && guard(() => follow.loaded(status, body)));
+  constructor(control) {
+    this.#control = control;
   }
 
   // A click opens the platform's follow intent: a centred popup, or, where
   // popups are blocked, the link's own new tab. Either way the answer comes
   // back by postMessage.
-  #click(event) {
-    const link = event.target.closest?.(".button[href]");
-    const follow = this.#follow;
-    if (!link || !follow) return;
-    if (guard(() => follow.state()) === "pending" && this.#waiting?.popup) {
+  click(event) {
+    const control = this.#control;
+    if (guard(() => control.state()) === "pending" && this.#waiting?.popup) {
       event.preventDefault();
       this.#waiting.popup.focus();
       return;
     }
     const nonce = newClickId();
-    const url = guard(() => follow.open(nonce, location.origin));
+    const url = guard(() => control.open(nonce, location.origin));
     if (!url) return;
-    this.#wait(follow, nonce, new URL(url).origin, String(merged(this.#options).creator));
+    this.#wait(nonce, new URL(url).origin, control.creator());
     const plain = event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
     if (!plain) return;
     const left = Math.round(screenX + (outerWidth - POPUP.width) / 2);
     const top = Math.round(screenY + (outerHeight - POPUP.height) / 2);
     const popup = window.open(url, "vitrine-follow", `popup,width=${POPUP.width},height=${POPUP.height},left=${left},top=${top}`);
+    // Blocked: the link itself (already given this click's URL) opens a tab.
     if (popup) {
       event.preventDefault();
       this.#waiting.popup = popup;
@@ -295,14 +302,15 @@ class FollowHandle {
 
   // Listens for the intent page's answer: only from the platform's origin,
   // only with this click's nonce, only for this creator.
-  #wait(follow, nonce, platform, creator) {
-    this.#waiting?.stop();
+  #wait(nonce, platform, creator) {
+    this.stop();
+    const control = this.#control;
     const onMessage = (event) => {
       const answer = event.data;
       if (event.origin !== platform || answer?.type !== "vitrine:follow" || answer.nonce !== nonce || answer.creator !== creator) return;
       const following = answer.state === "following";
       remember(creator, following);
-      guard(() => follow.confirm(following));
+      guard(() => control.confirm(following));
       waiting.answered = true;
     };
     // Closed without an answer: back to Follow. (A tab opened where popups
@@ -311,7 +319,7 @@ class FollowHandle {
       const closed = waiting.popup ? waiting.popup.closed : document.visibilityState === "visible" && waiting.away;
       if (!closed) return;
       waiting.stop();
-      if (!waiting.answered) guard(() => follow.dismiss());
+      if (!waiting.answered) guard(() => control.dismiss());
     };
     const onHide = () => document.visibilityState === "hidden" && (waiting.away = true);
     const timer = setInterval(check, 500);
@@ -330,6 +338,48 @@ class FollowHandle {
     this.#waiting = waiting;
   }
 
+  stop() {
+    this.#waiting?.stop();
+  }
+}
+
+class FollowHandle {
+  #options;
+  #follow = null;
+  #destroyed = false;
+  #flow;
+
+  constructor(element, options) {
+    this.#options = { ...options };
+    this.#flow = new FollowFlow({
+      open: (nonce, origin) => this.#follow?.open(nonce, origin),
+      confirm: (following) => this.#follow?.confirm(following),
+      dismiss: () => this.#follow?.dismiss(),
+      state: () => this.#follow?.state(),
+      creator: () => String(merged(this.#options).creator),
+    });
+    const onClick = (event) => {
+      const link = event.target.closest?.(".button[href]");
+      if (link && this.#follow) this.#flow.click(event);
+    };
+    guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", onClick));
+    load().then(
+      () => {
+        if (this.#destroyed) return;
+        this.#follow = guard(() => new Follow(element, FOLLOW.template));
+        this.#render();
+      },
+      () => element.shadowRoot?.replaceChildren(),
+    );
+  }
+
+  #render() {
+    const follow = this.#follow;
+    const options = merged(this.#options);
+    const url = follow && guard(() => follow.render({ ...options, following: remembered(String(options.creator)) }));
+    if (url) fetchJson(url).then(([status, body]) => this.#follow === follow && guard(() => follow.loaded(status, body)));
+  }
+
   /** Renders again with these options merged over the current ones. */
   update(options) {
     Object.assign(this.#options, options);
@@ -339,7 +389,7 @@ class FollowHandle {
   /** Removes the button's content and releases it. */
   destroy() {
     this.#destroyed = true;
-    this.#waiting?.stop();
+    this.#flow.stop();
     const follow = this.#follow;
     this.#follow = null;
     if (follow) guard(() => follow.destroy());

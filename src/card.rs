@@ -12,6 +12,7 @@ use crate::fill::{apply, Write};
 use crate::js_node::JsNode;
 use alloc::string::String;
 use alloc::vec::Vec;
+use vitrine_core::follow::{FollowEvent, FollowState};
 use vitrine_core::item::{is_id, Item, StockState};
 use vitrine_core::json::Node;
 use vitrine_core::link::{canonicalize, prefers_app, resolve, Attribution, Outbound};
@@ -56,6 +57,9 @@ impl View {
 struct Links {
     registry: Registry,
     placement: String,
+    /// The platform's origin, without a trailing slash (for the byline's
+    /// follow intent).
+    platform: String,
     /// In redirect mode (`link-mode="redirect"`), the platform whose signed
     /// `/r/` links the buy button uses instead of direct partner links.
     redirect_via: Option<String>,
@@ -68,12 +72,15 @@ impl Links {
         let placement = option("placement")
             .filter(|p| !p.is_empty() && p.len() <= 128)
             .unwrap_or_else(|| "unknown".into());
-        let redirect_via = (option("linkMode").as_deref() == Some("redirect"))
-            .then(|| option("platform").unwrap_or_default())
-            .map(|p| String::from(trim_trailing_slashes(&p)));
+        let platform = String::from(trim_trailing_slashes(
+            &option("platform").unwrap_or_default(),
+        ));
+        let redirect_via =
+            (option("linkMode").as_deref() == Some("redirect")).then(|| platform.clone());
         Links {
             registry,
             placement,
+            platform,
             redirect_via,
         }
     }
@@ -167,6 +174,10 @@ pub(crate) struct CardState {
     shown: Option<Shown>,
     /// The click id the shell handed to the last render, for its first href.
     click_id: String,
+    /// The byline's follow control: its state, the creator shown and the
+    /// platform whose intent page it opens.
+    follow: FollowState,
+    creator: Option<(String, String)>,
 }
 
 impl CardState {
@@ -177,6 +188,8 @@ impl CardState {
             pending: None,
             shown: None,
             click_id: String::new(),
+            follow: FollowState::Follow,
+            creator: None,
         }
     }
 
@@ -185,6 +198,8 @@ impl CardState {
     pub(crate) fn render(&mut self, options: &JsValue) -> Option<String> {
         self.pending = None;
         self.shown = None;
+        self.creator = None;
+        self.follow = FollowState::Follow;
         let Some(root) = bindings::shadow_root(&self.host) else {
             bindings::warn("cannot attach a shadow root to this element");
             return None;
@@ -303,6 +318,63 @@ impl CardState {
         signed
     }
 
+    /// The id of the creator shown, for the shell's per-site memory.
+    pub(crate) fn creator_id(&self) -> Option<String> {
+        self.creator.as_ref().map(|(_, id)| id.clone())
+    }
+
+    /// A byline follow event: the shell's memory, a click (returns the intent
+    /// URL to open, with the click's nonce), the intent's checked answer, or
+    /// a dismissed popup. The rules are the core's, as for `<vitrine-follow>`.
+    pub(crate) fn follow_event(
+        &mut self,
+        event: FollowEvent,
+        click: Option<(&str, &str)>,
+    ) -> Option<String> {
+        let (platform, id) = self.creator.as_ref()?;
+        let url = click.map(|click| crate::follow::intent_url(platform, id, Some(click)));
+        self.follow = self.follow.next(event);
+        let locale = self.locale();
+        if let (Some(url), Some(root)) = (&url, self.root()) {
+            apply(&root, &[Write::Attr("follow", "href", url)]);
+        }
+        self.follow_changed(locale);
+        url
+    }
+
+    /// `follow`, `pending` or `following`.
+    pub(crate) fn follow_state(&self) -> &'static str {
+        self.follow.key()
+    }
+
+    fn root(&self) -> Option<Element> {
+        self.host.shadow_root()?.first_element_child()
+    }
+
+    fn locale(&self) -> Locale {
+        let lang = self.root().and_then(|r| r.get_attribute("lang"));
+        Locale::from_tag(lang.as_deref())
+    }
+
+    /// Shows the byline's follow state: label, styling hook, and (bare) link.
+    fn follow_changed(&self, locale: Locale) {
+        let (Some(root), Some((platform, id))) = (self.root(), &self.creator) else {
+            return;
+        };
+        let bare = crate::follow::intent_url(platform, id, None);
+        let has_href = bindings::by_class(&root, "follow").is_some_and(|a| a.has_attribute("href"));
+        let mut writes = alloc::vec![
+            Write::Text("follow", self.follow.label(locale)),
+            Write::Attr("follow", "data-follow", self.follow.key()),
+            Write::Attr("follow", "target", "_blank"),
+            Write::Attr("follow", "rel", "opener"),
+        ];
+        if !has_href {
+            writes.push(Write::Attr("follow", "href", &bare));
+        }
+        apply(&root, &writes);
+    }
+
     fn show(&mut self, root: &ShadowRoot, view: View, links: Links, value: JsValue) {
         let node = JsNode(value);
         match Item::from_node(&node) {
@@ -313,6 +385,8 @@ impl CardState {
                     return;
                 };
                 bindings::replace_contents(root, &content);
+                self.creator = Some((links.platform.clone(), item.creator.id.clone()));
+                self.follow_changed(view.locale);
                 if live {
                     self.shown = Some(Shown {
                         links,

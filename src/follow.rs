@@ -33,6 +33,20 @@ pub(crate) struct FollowWidget {
     state: FollowState,
 }
 
+/// The platform's follow intent for a creator; with a click's nonce and the
+/// origin the answer must go to, or bare (the link's own `href`, for a
+/// middle-click or a blocked popup).
+pub(crate) fn intent_url(platform: &str, creator_id: &str, click: Option<(&str, &str)>) -> String {
+    let mut url = [platform, "/intent/follow?creator=", creator_id].concat();
+    if let Some((nonce, origin)) = click {
+        url.push_str("&nonce=");
+        push_encoded(&mut url, nonce);
+        url.push_str("&origin=");
+        push_encoded(&mut url, origin);
+    }
+    url
+}
+
 fn option(options: &JsValue, key: &str) -> Option<String> {
     bindings::get(options, key).and_then(|v| v.as_string())
 }
@@ -144,7 +158,7 @@ impl FollowWidget {
         // A link to the platform's page for this creator, in a new tab with
         // an opener (the intent page answers through it); a click gives it a
         // nonce and tries a popup first.
-        let href = [self.platform.as_str(), "/intent/follow?creator=", &id].concat();
+        let href = intent_url(&self.platform, &id, None);
         apply(
             &root,
             &[
@@ -177,16 +191,7 @@ impl FollowWidget {
     /// answer) for the shell to open, and marks the button pending.
     pub(crate) fn open(&mut self, nonce: &str, origin: &str) -> Option<String> {
         let id = self.creator_id.as_deref().filter(|_| self.shown)?;
-        let mut url = [
-            self.platform.as_str(),
-            "/intent/follow?creator=",
-            id,
-            "&nonce=",
-        ]
-        .concat();
-        push_encoded(&mut url, nonce);
-        url.push_str("&origin=");
-        push_encoded(&mut url, origin);
+        let url = intent_url(&self.platform, id, Some((nonce, origin)));
         self.state = self.state.next(FollowEvent::Clicked);
         let root = self.root()?;
         apply(&root, &[Write::Attr("button", "href", &url)]);

@@ -94,6 +94,50 @@ impl Card {
         self.0.redirect_refused(reason)
     }
 
+    /// The id of the creator shown (for the shell's per-site memory).
+    #[wasm_bindgen(js_name = creatorId)]
+    pub fn creator_id(&self) -> Option<alloc::string::String> {
+        self.0.creator_id()
+    }
+
+    /// The byline's follow control: this site remembers the reader follows.
+    #[wasm_bindgen(js_name = followRemembered)]
+    pub fn follow_remembered(&mut self) {
+        self.0
+            .follow_event(vitrine_core::follow::FollowEvent::Remembered, None);
+    }
+
+    /// The byline's follow control was clicked: the intent URL to open.
+    #[wasm_bindgen(js_name = followOpen)]
+    pub fn follow_open(&mut self, nonce: &str, origin: &str) -> Option<alloc::string::String> {
+        self.0.follow_event(
+            vitrine_core::follow::FollowEvent::Clicked,
+            Some((nonce, origin)),
+        )
+    }
+
+    /// The intent page's checked answer, for the byline's follow control.
+    #[wasm_bindgen(js_name = followConfirm)]
+    pub fn follow_confirm(&mut self, following: bool) {
+        self.0.follow_event(
+            vitrine_core::follow::FollowEvent::Confirmed { following },
+            None,
+        );
+    }
+
+    /// The intent page closed without an answer.
+    #[wasm_bindgen(js_name = followDismiss)]
+    pub fn follow_dismiss(&mut self) {
+        self.0
+            .follow_event(vitrine_core::follow::FollowEvent::Dismissed, None);
+    }
+
+    /// The byline's follow state: `follow`, `pending` or `following`.
+    #[wasm_bindgen(js_name = followState)]
+    pub fn follow_state(&self) -> alloc::string::String {
+        self.0.follow_state().into()
+    }
+
     /// Empties the card; the handle is consumed.
     pub fn destroy(mut self) {
         self.0.destroy()

@@ -204,16 +204,18 @@ test("axe-core finds no accessibility violations", async () => {
   }
 });
 
-test("the buy link is reachable by keyboard and shows a focus ring", async () => {
+test("the follow and buy links are reachable by keyboard and show a focus ring", async () => {
   const page = await open("/test/neutral.html");
   await settled(page, 1);
-  await page.keyboard.press("Tab");
-  const focus = await page.evaluate(() => {
+  const focused = () => page.evaluate(() => {
     const el = document.querySelector("vitrine-card").shadowRoot.activeElement;
     const cs = getComputedStyle(el);
     return { part: el?.getAttribute("part"), outline: cs.outlineStyle, width: cs.outlineWidth };
   });
-  assert.deepEqual(focus, { part: "buy", outline: "solid", width: "3px" });
+  await page.keyboard.press("Tab");
+  assert.deepEqual(await focused(), { part: "follow", outline: "solid", width: "3px" }, "the byline's follow control");
+  await page.keyboard.press("Tab");
+  assert.deepEqual(await focused(), { part: "buy", outline: "solid", width: "3px" });
   await page.close();
 });
 

@@ -1,6 +1,10 @@
 // End-to-end: the follow button. A reader follows a creator from the blog
 // through the platform's intent page, the platform counts it once, the host
 // page remembers it, and forged answers change nothing.
+//
+// These tests follow creators for good: they expect a fresh platform, which
+// `cargo xtask test` starts for every run (each test uses its own reader and
+// creator pair).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, browser, open } from "./helpers.mjs";
@@ -154,4 +158,51 @@ test("sizes, the count-less variant and English compact counts", async () => {
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("#bare").shadowRoot.querySelector("[part=count]")).display), "none");
   assert.equal(bare.box.height, small.box.height);
   await page.close();
+});
+
+test("the card's byline follows the creator the same way", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await open("/blog.html", { context });
+  await page.waitForFunction(() => document.querySelector("#pick-tea").shadowRoot?.querySelector("[part=follow][href]"));
+  const byline = () => page.evaluate(() => {
+    const a = document.querySelector("#pick-tea").shadowRoot.querySelector("[part=follow]");
+    return { text: a.textContent, state: a.dataset.follow };
+  });
+  assert.deepEqual(await byline(), { text: "关注", state: "follow" });
+  const count = await followers("cr_chenmo");
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.locator("#pick-tea").locator("[part=follow]").click()]);
+  assert.deepEqual(await byline(), { text: "关注中…", state: "pending" });
+  await signInAndFollow(popup, "xiaowang@vitrine.demo");
+  await page.waitForFunction(() =>
+    document.querySelector("#pick-tea").shadowRoot.querySelector("[part=follow]").dataset.follow === "following");
+  assert.deepEqual(await byline(), { text: "已关注", state: "following" });
+  assert.equal(await followers("cr_chenmo"), count + 1);
+  await page.reload();
+  await page.waitForFunction(() =>
+    document.querySelector("#pick-tea").shadowRoot?.querySelector("[part=follow]")?.dataset.follow === "following");
+  await context.close();
+});
+
+test("from a truly third-party site: the SDK loaded cross-origin, the answer posted back to that site", async () => {
+  // Another origin and another site (localhost vs 127.0.0.1). Chromium asks a
+  // reader before a page it cannot place reaches the local network (here the
+  // loopback platform); this reader said yes.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, permissions: ["local-network-access"] });
+  const blog = `${OTHER_ORIGIN}/elsewhere.html`;
+  await context.route(blog, (route) => route.fulfill({
+    contentType: "text/html",
+    body: `<!doctype html><meta charset="utf-8"><title>A blog elsewhere</title>
+      <script type="module" src="${BASE}/pkg/vitrine.js"></script>
+      <p>My favourite creator:</p><vitrine-follow id="far" creator="cr_linxiaoman"></vitrine-follow>`,
+  }));
+  const page = await open(blog, { context });
+  await waitState(page, "follow", "#far");
+  const count = await followers("cr_linxiaoman");
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.locator("#far").locator("[part=follow]").click()]);
+  assert.ok(popup.url().endsWith("&origin=" + encodeURIComponent(OTHER_ORIGIN)), popup.url());
+  await signInAndFollow(popup, "meimei@vitrine.demo");
+  await waitState(page, "following", "#far");
+  assert.equal(await followers("cr_linxiaoman"), count + 1);
+  assert.equal(await page.evaluate(() => localStorage.getItem("vitrine.follow.cr_linxiaoman")), "1", "remembered by the blog's own site");
+  await context.close();
 });

@@ -18,7 +18,8 @@ before(async () => {
 });
 after(() => browser?.close());
 
-/** A fresh page that records console warnings and uncaught errors. */
+/** A fresh page (at a path on the platform, or any URL) that records
+ * console warnings and uncaught errors. */
 export async function open(path, { width = 1280, route, device, context } = {}) {
   const page = context ? await context.newPage() : await browser.newPage(device ?? { viewport: { width, height: 900 } });
   page.warnings = [];
@@ -30,7 +31,7 @@ export async function open(path, { width = 1280, route, device, context } = {}) 
   });
   page.on("pageerror", (e) => page.errors.push(e.message));
   if (route) await route(page);
-  if (path) await page.goto(BASE + path);
+  if (path) await page.goto(/^https?:/.test(path) ? path : BASE + path);
   return page;
 }
 

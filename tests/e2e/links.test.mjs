@@ -58,9 +58,15 @@ test("links are canonicalised and refused links are never linked", async () => {
     "vitrine: item.store.url was refused (userinfo); buying is disabled",
     "vitrine: item.store.url was refused (bad-item-id); buying is disabled",
   ]);
+  // Every link in the cards: the one resolved store link, and the byline's
+  // follow control, which only ever points at the platform's intent page.
   const hrefs = await page.evaluate(() => [...document.querySelectorAll("[data-test-card]")]
-    .flatMap((c) => [...c.shadowRoot.querySelectorAll("[href]")].map((a) => a.getAttribute("href"))));
-  assert.ok(hrefs.every((h) => /^https:\/\/detail\.tmall\.com\//.test(h)), hrefs.join("\n"));
+    .flatMap((c) => [...c.shadowRoot.querySelectorAll("[href]")].map((a) => [a.getAttribute("part"), a.getAttribute("href")])));
+  for (const [part, href] of hrefs) {
+    if (part === "follow") assert.ok(href.startsWith(`${BASE}/intent/follow?creator=cr_t`), href);
+    else assert.match(href, /^https:\/\/detail\.tmall\.com\//);
+  }
+  assert.equal(hrefs.filter(([part]) => part !== "follow").length, 1);
   await page.close();
 });
 

@@ -79,14 +79,38 @@ export interface CardHandle {
 /** Mounts a showcase card in `element`'s open shadow root. Never throws. */
 export function mountCard(element: HTMLElement, options?: CardOptions): CardHandle;
 
+export interface FollowOptions extends CommonOptions {
+  /** The creator's id (`cr_…`). */
+  creator: string;
+  size?: "small" | "large";
+  /** "none" hides the follower count. */
+  count?: "show" | "none";
+}
+
+/** What `mountFollow` returns. */
+export interface FollowHandle {
+  update(options: Partial<FollowOptions>): void;
+  destroy(): void;
+}
+
+/**
+ * Mounts a follow button in `element`. A click opens the platform's follow
+ * intent; the button shows Following once the platform confirms. Never throws.
+ */
+export function mountFollow(element: HTMLElement, options: FollowOptions): FollowHandle;
+
 /** Sets page-wide defaults for every element. */
 export function configure(options: CommonOptions & { layout?: Layout }): void;
 
 /** `<vitrine-card item="itm_…" locale theme layout platform placement link-mode>`. */
 export interface VitrineCardElement extends HTMLElement {}
 
+/** `<vitrine-follow creator="cr_…" size count locale theme platform>`. */
+export interface VitrineFollowElement extends HTMLElement {}
+
 declare global {
   interface HTMLElementTagNameMap {
     "vitrine-card": VitrineCardElement;
+    "vitrine-follow": VitrineFollowElement;
   }
 }

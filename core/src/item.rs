@@ -176,7 +176,7 @@ const OBJECT: &str = "must be an object";
 const ID: &str = "must be an id of 1 to 64 letters, digits, '_' or '-'";
 const IMAGE_URL: &str = "must be an absolute http(s) URL";
 
-fn err<T>(field: &'static str, rule: &'static str) -> Result<T, ItemError> {
+pub(crate) fn err<T>(field: &'static str, rule: &'static str) -> Result<T, ItemError> {
     Err(ItemError { field, rule })
 }
 
@@ -187,7 +187,7 @@ fn object<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<N, Item
     }
 }
 
-fn string<N: Node>(
+pub(crate) fn string<N: Node>(
     parent: &N,
     key: &str,
     field: &'static str,
@@ -216,7 +216,11 @@ fn text<N: Node>(
     Ok(s)
 }
 
-fn id_field<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<String, ItemError> {
+pub(crate) fn id_field<N: Node>(
+    parent: &N,
+    key: &str,
+    field: &'static str,
+) -> Result<String, ItemError> {
     let s = string(parent, key, field, ID)?;
     if is_id(&s) {
         Ok(s)

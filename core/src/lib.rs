@@ -28,6 +28,7 @@
 extern crate alloc;
 
 pub mod amount;
+pub mod event;
 pub mod follow;
 pub mod image_url;
 pub mod item;

@@ -33,6 +33,21 @@ pub struct AppState {
     pub secret: Arc<Secret>,
     /// The partners this platform allows: the built-in four and its own.
     pub registry: Arc<Registry>,
+    /// The beacon collector's writer.
+    pub collector: crate::collector::Collector,
+}
+
+impl AppState {
+    /// The state for a store: the collector's writer is started here.
+    pub fn new(store: Arc<dyn Store>, secret: Secret, registry: Registry) -> AppState {
+        let collector = crate::collector::Collector::start(store.clone());
+        AppState {
+            store,
+            secret: Arc::new(secret),
+            registry: Arc::new(registry),
+            collector,
+        }
+    }
 }
 
 /// An error answer: a status and a JSON reason.
@@ -369,11 +384,13 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         .route("/v1/items/{id}", get(get_item))
         .route("/v1/items/{id}/link", get(mint_link))
         .route("/v1/creators/{id}", get(get_creator))
+        .route("/v1/events", axum::routing::post(crate::collector::collect))
         .route("/v1/{*rest}", get(api_not_found))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods([Method::GET]),
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE]),
         );
     let pages = ServeDir::new(www).append_index_html_on_directories(true);
     let pages =
@@ -451,11 +468,11 @@ mod tests {
             !crate::seed::seed_if_empty(&store).unwrap(),
             "seeding happens once"
         );
-        let state = AppState {
-            store: Arc::new(store),
-            secret: Arc::new(Secret::fixed(1)),
-            registry: Arc::new(Registry::new(Some("mm_1_2_3"))),
-        };
+        let state = AppState::new(
+            Arc::new(store),
+            Secret::fixed(1),
+            Registry::new(Some("mm_1_2_3")),
+        );
         (router(state, &dir, &dir), dir)
     }
 
@@ -468,11 +485,11 @@ mod tests {
         ));
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
         crate::seed::seed_if_empty(store.as_ref()).unwrap();
-        let state = AppState {
-            store: store.clone(),
-            secret: Arc::new(Secret::fixed(1)),
-            registry: Arc::new(Registry::new(Some("mm_1_2_3"))),
-        };
+        let state = AppState::new(
+            store.clone(),
+            Secret::fixed(1),
+            Registry::new(Some("mm_1_2_3")),
+        );
         (router(state, &dir, &dir), store)
     }
 
@@ -591,11 +608,7 @@ mod tests {
                 "alphanumeric_ids": true, "canonical": "https://www.yoshop.example/p/{id}"}]}"#,
         )
         .unwrap();
-        let state = AppState {
-            store: store.clone(),
-            secret: Arc::new(Secret::fixed(1)),
-            registry: Arc::new(registry),
-        };
+        let state = AppState::new(store.clone(), Secret::fixed(1), registry);
         let app = router(state, &dir, &dir);
 
         let (status, _, minted) = get(&app, "/v1/items/itm_yoshop/link?placement=p").await;
@@ -841,6 +854,174 @@ mod tests {
         assert_eq!(
             send(&app, "GET", bad, &[], None).await.0,
             StatusCode::BAD_REQUEST
+        );
+    }
+
+    fn event(id: u32, kind: &str) -> Value {
+        json!({"id": format!("{id:032x}"), "type": kind, "item": "itm_oolong_tea", "creator": "cr_chenmo",
+               "placement": "blog.example", "page": "https://blog.example/tea", "ts": crate::store::now_ms(),
+               "sdk": "0.1.0", "view": "ab".repeat(16), "click": format!("{:032x}", id + 1000)})
+    }
+
+    async fn post_events(app: &Router, content_type: &str, body: &str) -> (StatusCode, Value) {
+        let (status, _, text) = send(
+            app,
+            "POST",
+            "/v1/events",
+            &[
+                ("content-type", content_type),
+                ("origin", "https://blog.example"),
+            ],
+            Some(body),
+        )
+        .await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    #[tokio::test]
+    async fn events_are_validated_stored_once_and_counted_in_the_answer() {
+        use vitrine_core::event::EventType;
+        let (app, store) = app_and_store();
+        let mut bad = event(3, "impression");
+        bad["page"] = json!("https://blog.example/tea?utm_source=x");
+        let batch = json!([
+            event(1, "impression"),
+            event(2, "viewable_impression"),
+            bad,
+            event(1, "impression")
+        ]);
+        let (status, answer) =
+            post_events(&app, "text/plain;charset=UTF-8", &batch.to_string()).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert_eq!(answer["accepted"], 2);
+        assert_eq!(answer["duplicate"], 1, "the same event twice in a batch");
+        assert_eq!(answer["rejected"], 1);
+        assert_eq!(
+            answer["reasons"][0],
+            json!({"index": 2, "reason": "event.page must be an http(s) origin and path, without query or fragment"})
+        );
+        // A retry of the whole batch: nothing counted twice.
+        let (_, again) = post_events(&app, "application/json", &batch.to_string()).await;
+        assert_eq!(
+            (again["accepted"].as_u64(), again["duplicate"].as_u64()),
+            (Some(0), Some(3))
+        );
+        assert_eq!(
+            store
+                .event_count("itm_oolong_tea", EventType::Impression)
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .event_count("itm_oolong_tea", EventType::ViewableImpression)
+                .unwrap(),
+            1
+        );
+        let mut stale = event(9, "impression");
+        stale["ts"] = json!(1_000);
+        let (_, answer) = post_events(&app, "application/json", &json!([stale]).to_string()).await;
+        assert_eq!(
+            answer["reasons"][0]["reason"],
+            "event.ts must be within the last 30 days"
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_and_oversized_batches_are_refused_with_a_reason() {
+        let (app, _) = app_and_store();
+        let (status, body) = post_events(&app, "application/json", "{not json").await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("malformed"))
+        );
+        assert_eq!(
+            post_events(&app, "application/json", r#"{"events": []}"#)
+                .await
+                .0,
+            StatusCode::BAD_REQUEST
+        );
+        // 501 (tiny, invalid) events: the count is refused before any is read.
+        let many = format!("[{}{{}}]", "{},".repeat(500));
+        let (status, body) = post_events(&app, "application/json", &many).await;
+        assert_eq!(
+            (status, body["reason"].as_str()),
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Some("a batch is at most 500 events")
+            )
+        );
+        let huge = format!("[{}]", " ".repeat(64 * 1024));
+        let (status, body) = post_events(&app, "application/json", &huge).await;
+        assert_eq!(
+            (status, body["reason"].as_str()),
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Some("a batch is at most 64 KiB")
+            )
+        );
+        let (status, headers, _) = send(
+            &app,
+            "OPTIONS",
+            "/v1/events",
+            &[
+                ("origin", "https://blog.example"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "the JSON preflight is answered");
+        assert_eq!(headers["access-control-allow-origin"], "*");
+    }
+
+    #[tokio::test]
+    async fn a_click_seen_by_the_redirect_and_by_a_beacon_is_one_click() {
+        let (app, store) = app_and_store();
+        let (_, _, minted) =
+            get(&app, "/v1/items/itm_oolong_tea/link?placement=blog.example").await;
+        let click_id = minted["click_id"].as_str().unwrap().to_owned();
+        let path = minted["url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("http://127.0.0.1:9999")
+            .unwrap()
+            .to_owned();
+        assert_eq!(get(&app, &path).await.0, StatusCode::FOUND);
+        let mut beacon = event(77, "click");
+        beacon["click"] = json!(click_id);
+        let (_, answer) = post_events(&app, "text/plain", &json!([beacon]).to_string()).await;
+        assert_eq!(answer["accepted"], 1);
+        assert_eq!(store.click_count("itm_oolong_tea").unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_acknowledged_event_survives_a_restart() {
+        use vitrine_core::event::EventType;
+        let dir =
+            std::env::temp_dir().join(format!("vitrine-durable-{}", crate::links::new_click_id()));
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
+        crate::seed::seed_if_empty(store.as_ref()).unwrap();
+        let app = router(
+            AppState::new(store, Secret::fixed(1), Registry::default()),
+            &dir,
+            &dir,
+        );
+        let (status, _) = post_events(
+            &app,
+            "text/plain",
+            &json!([event(5, "impression")]).to_string(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        drop(app);
+        let reopened = SqliteStore::open(&dir).unwrap();
+        assert_eq!(
+            reopened
+                .event_count("itm_oolong_tea", EventType::Impression)
+                .unwrap(),
+            1
         );
     }
 

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api;
+mod collector;
 mod config;
 mod intent;
 mod links;
@@ -41,11 +42,7 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let secret = links::Secret::load_or_create(&config.data)?;
     let registry = partners::load(&config.data)?;
-    let state = api::AppState {
-        store: Arc::new(store),
-        secret: Arc::new(secret),
-        registry: Arc::new(registry),
-    };
+    let state = api::AppState::new(Arc::new(store), secret, registry);
     let app = api::router(state, &config.www, &config.pkg);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;

@@ -385,6 +385,7 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         .route("/v1/items/{id}/link", get(mint_link))
         .route("/v1/creators/{id}", get(get_creator))
         .route("/v1/events", axum::routing::post(crate::collector::collect))
+        .route("/v1/reports", get(crate::report::report))
         .route("/v1/{*rest}", get(api_not_found))
         .layer(
             CorsLayer::new()
@@ -1023,6 +1024,134 @@ mod tests {
                 .unwrap(),
             1
         );
+    }
+
+    #[tokio::test]
+    async fn reports_count_per_bucket_and_in_total_with_rates() {
+        let (app, _) = app_and_store();
+        let minute = 60_000;
+        let t0 = (crate::store::now_ms() / minute - 5) * minute; // a whole minute, 5 minutes ago
+        let at = |id: u32, kind: &str, ts: i64| {
+            let mut e = event(id, kind);
+            e["ts"] = json!(ts);
+            e
+        };
+        let mut follow = at(6, "follow_confirmed", t0 + minute + 5);
+        follow.as_object_mut().unwrap().remove("click");
+        let batch = json!([
+            at(1, "impression", t0 + 1),
+            at(2, "impression", t0 + 2),
+            at(3, "impression", t0 + minute + 1),
+            at(4, "viewable_impression", t0 + 3),
+            at(5, "viewable_impression", t0 + minute + 2),
+            follow,
+        ]);
+        assert_eq!(
+            post_events(&app, "text/plain", &batch.to_string()).await.1["accepted"],
+            6
+        );
+        // One click through the redirect, and the beacon for that same click.
+        let (_, _, minted) =
+            get(&app, "/v1/items/itm_oolong_tea/link?placement=blog.example").await;
+        let path = minted["url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("http://127.0.0.1:9999")
+            .unwrap()
+            .to_owned();
+        assert_eq!(get(&app, &path).await.0, StatusCode::FOUND);
+        let mut click = event(7, "click");
+        click["click"] = minted["click_id"].clone();
+        post_events(&app, "text/plain", &json!([click]).to_string()).await;
+
+        let to = crate::store::now_ms() + 1;
+        let uri = format!("/v1/reports?item=itm_oolong_tea&from={t0}&to={to}&bucket=minute");
+        let (status, _, report) = get(&app, &uri).await;
+        assert_eq!(status, StatusCode::OK);
+        let totals = &report["totals"];
+        assert_eq!(
+            (
+                totals["impressions"].as_u64(),
+                totals["viewable_impressions"].as_u64()
+            ),
+            (Some(3), Some(2))
+        );
+        assert_eq!(
+            (totals["clicks"].as_u64(), totals["follows"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert!((totals["viewability"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        assert!(
+            (totals["ctr"].as_f64().unwrap() - 0.5).abs() < 1e-9,
+            "clicks per viewable impression"
+        );
+        let first = &report["buckets"][0];
+        assert_eq!(
+            (
+                first["start"].as_i64(),
+                first["impressions"].as_u64(),
+                first["viewable_impressions"].as_u64()
+            ),
+            (Some(t0), Some(2), Some(1))
+        );
+        let second = &report["buckets"][1];
+        assert_eq!(
+            (
+                second["start"].as_i64(),
+                second["impressions"].as_u64(),
+                second["follows"].as_u64()
+            ),
+            (Some(t0 + minute), Some(1), Some(1))
+        );
+        // By creator and by placement, the same events.
+        let (_, _, by_creator) = get(
+            &app,
+            &format!("/v1/reports?creator=cr_chenmo&from={t0}&to={to}"),
+        )
+        .await;
+        assert_eq!(by_creator["totals"]["impressions"], 3);
+        let (_, _, by_placement) = get(
+            &app,
+            &format!("/v1/reports?placement=blog.example&from={t0}&to={to}&bucket=day"),
+        )
+        .await;
+        assert_eq!(by_placement["totals"]["clicks"], 1);
+    }
+
+    #[tokio::test]
+    async fn report_parameters_are_checked() {
+        let (app, _) = app_and_store();
+        for (query, reason) in [
+            ("", "give exactly one of creator, item or placement"),
+            (
+                "?item=itm_a&creator=cr_b",
+                "give exactly one of creator, item or placement",
+            ),
+            (
+                "?item=bad%20id",
+                "the creator, item or placement is not a valid id",
+            ),
+            (
+                "?item=itm_a&bucket=week",
+                "bucket must be minute, hour or day",
+            ),
+            (
+                "?item=itm_a&from=x",
+                "from and to must be milliseconds since the epoch",
+            ),
+            ("?item=itm_a&from=10&to=5", "from must be before to"),
+            (
+                "?item=itm_a&from=0&to=999999999999&bucket=minute",
+                "too many buckets: use a wider bucket or a shorter range",
+            ),
+        ] {
+            let (status, _, body) = get(&app, &format!("/v1/reports{query}")).await;
+            assert_eq!(
+                (status, body["reason"].as_str()),
+                (StatusCode::BAD_REQUEST, Some(reason)),
+                "{query}"
+            );
+        }
     }
 
     #[tokio::test]

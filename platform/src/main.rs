@@ -11,6 +11,7 @@ mod intent;
 mod links;
 mod media;
 mod partners;
+mod report;
 mod seed;
 mod store;
 

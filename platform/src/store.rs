@@ -44,6 +44,33 @@ pub struct ClickRow {
     pub source: &'static str,
 }
 
+/// Which events a report counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReportFilter {
+    Creator(String),
+    Item(String),
+    Placement(String),
+}
+
+impl ReportFilter {
+    fn column(&self) -> (&'static str, &str) {
+        match self {
+            ReportFilter::Creator(v) => ("creator_id", v),
+            ReportFilter::Item(v) => ("item_id", v),
+            ReportFilter::Placement(v) => ("placement_id", v),
+        }
+    }
+}
+
+/// One bucket's counts, by what was counted: `impression`,
+/// `viewable_impression`, `click`, `follow_confirmed`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketCount {
+    pub start_ms: i64,
+    pub kind: String,
+    pub count: u64,
+}
+
 /// A reader's account.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReaderRow {
@@ -110,6 +137,16 @@ pub trait Store: Send + Sync + 'static {
     /// for one already stored (same id). A `click` also records its click
     /// (the same click a `/r/` redirect records, counted once).
     fn insert_events(&self, events: &[Event]) -> StoreResult<Vec<bool>>;
+    /// Counts for a report, per `bucket_ms` bucket in `[from_ms, to_ms)`.
+    /// Clicks come from the clicks table (a redirect and a beacon of the same
+    /// click are one row); the rest from events.
+    fn report(
+        &self,
+        filter: &ReportFilter,
+        from_ms: i64,
+        to_ms: i64,
+        bucket_ms: i64,
+    ) -> StoreResult<Vec<BucketCount>>;
     /// How many events of `kind` an item has. (Read by tests until the live
     /// report reads it too.)
     #[cfg_attr(not(test), allow(dead_code))]
@@ -408,6 +445,36 @@ impl Store for SqliteStore {
         // told the events were accepted.
         tx.commit()?;
         Ok(fresh)
+    }
+
+    fn report(
+        &self,
+        filter: &ReportFilter,
+        from_ms: i64,
+        to_ms: i64,
+        bucket_ms: i64,
+    ) -> StoreResult<Vec<BucketCount>> {
+        let (column, value) = filter.column();
+        // The column name comes from the enum above, never from a request.
+        let sql = format!(
+            "SELECT (ts / ?4) * ?4 AS start, type, COUNT(*) FROM events \
+               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN ('impression', 'viewable_impression', 'follow_confirmed') \
+               GROUP BY start, type \
+             UNION ALL \
+             SELECT (at_ms / ?4) * ?4 AS start, 'click', COUNT(*) FROM clicks \
+               WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 GROUP BY start \
+             ORDER BY start"
+        );
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![value, from_ms, to_ms, bucket_ms], |r| {
+            Ok(BucketCount {
+                start_ms: r.get(0)?,
+                kind: r.get(1)?,
+                count: r.get::<_, i64>(2)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn event_count(&self, item_id: &str, kind: EventType) -> StoreResult<u64> {

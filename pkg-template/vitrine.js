@@ -1,7 +1,7 @@
 // Vitrine SDK entry: loads the wasm once, defines <vitrine-card>, exports the
 // JS API. Everything that can fail is caught here: a host page never sees an
 // exception from Vitrine, only a one-line console warning.
-import init, { Card, Follow } from "./vitrine_wasm.js";
+import init, { Card, Follow, checkEvent, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
 
 const defaults = {
   // By default the platform is wherever the SDK was loaded from, and the
@@ -90,6 +90,178 @@ function guard(action) {
   }
 }
 
+// ---- Attribution beacons ------------------------------------------------
+//
+// Events are checked against the shared schema (in the wasm) and kept in an
+// outbox in localStorage until the collector acknowledges them: batched, sent
+// with fetch(keepalive), retried with the core's backoff, and beaconed when
+// the page is hidden. A beaconed batch stays in the outbox and goes again on
+// the next page view; the collector counts an event id once, so nothing is
+// lost and nothing is doubled. No cookies; a random id per page view.
+
+const SDK_VERSION = "0.0.0-workspace";
+const VIEW_ID = newClickId();
+const OUTBOX_KEY = "vitrine.outbox";
+const outbox = { entries: readOutbox(), attempts: 0, timer: 0, sending: false };
+
+function readOutbox() {
+  try {
+    const entries = JSON.parse(localStorage.getItem(OUTBOX_KEY) ?? "[]");
+    return Array.isArray(entries) ? entries : [];
+  } catch {
+    return [];
+  }
+}
+
+function saveOutbox() {
+  try {
+    localStorage.setItem(OUTBOX_KEY, JSON.stringify(outbox.entries));
+  } catch {
+    // Storage off or full: events still go out from memory.
+  }
+}
+
+/** Consent: "denied" sends nothing; Global Privacy Control counts as denied unless the host said otherwise. */
+function consented(options) {
+  if (options.consent === "denied") return false;
+  return options.consent === "granted" || !navigator.globalPrivacyControl;
+}
+
+/** Records an event for `element` (a DOM event for the host, and a beacon). */
+function track(element, options, type, fields) {
+  const event = {
+    id: newClickId(),
+    type,
+    placement: String(options.placement),
+    page: location.origin + location.pathname,
+    ts: Date.now(),
+    sdk: SDK_VERSION,
+    view: VIEW_ID,
+    ...fields,
+  };
+  element.dispatchEvent(new CustomEvent("vitrine:" + type, { detail: { ...event }, bubbles: true, composed: true }));
+  if (!consented(options)) return;
+  const problem = guard(() => checkEvent(event));
+  if (problem) return console.warn("vitrine: " + problem);
+  const [, , maxKept] = guard(() => queuePolicy()) ?? [20, 1000, 500];
+  outbox.entries.push({ to: String(options.platform).replace(/\/+$/, "") + "/v1/events", event });
+  if (outbox.entries.length > maxKept) outbox.entries.splice(0, outbox.entries.length - maxKept);
+  saveOutbox();
+  scheduleFlush();
+}
+
+function scheduleFlush() {
+  const [batchEvents, batchDelay] = guard(() => queuePolicy()) ?? [20, 1000];
+  if (outbox.entries.length >= batchEvents) flush();
+  else if (!outbox.timer && outbox.entries.length) outbox.timer = setTimeout(flush, batchDelay);
+}
+
+/** The next batch: entries for the same collector, at most a batch's worth. */
+function nextBatch() {
+  const [batchEvents] = guard(() => queuePolicy()) ?? [20];
+  const to = outbox.entries[0]?.to;
+  return outbox.entries.filter((entry) => entry.to === to).slice(0, batchEvents);
+}
+
+function flush() {
+  clearTimeout(outbox.timer);
+  outbox.timer = 0;
+  if (outbox.sending || !outbox.entries.length) return;
+  const batch = nextBatch();
+  outbox.sending = true;
+  fetch(batch[0].to, {
+    method: "POST",
+    body: JSON.stringify(batch.map((entry) => entry.event)),
+    headers: { "content-type": "text/plain" },
+    keepalive: true,
+    credentials: "omit",
+    mode: "cors",
+  })
+    .then((response) => response.status, () => 0)
+    .then((status) => {
+      outbox.sending = false;
+      const wait = guard(() => sendOutcome(status, outbox.attempts, Math.random())) ?? 1000;
+      if (wait > 0) {
+        outbox.attempts += 1;
+        outbox.timer = setTimeout(flush, wait);
+        return;
+      }
+      // Accepted (or refused for good): forget exactly these events.
+      const sent = new Set(batch.map((entry) => entry.event.id));
+      outbox.entries = outbox.entries.filter((entry) => !sent.has(entry.event.id));
+      outbox.attempts = 0;
+      saveOutbox();
+      scheduleFlush();
+    });
+}
+
+// Leaving or hiding the page: hand everything to sendBeacon (no preflight
+// with text/plain). The entries stay in the outbox until a fetch is
+// acknowledged, so a beacon lost on the way is sent again later.
+function beaconAll() {
+  const [batchEvents] = guard(() => queuePolicy()) ?? [20];
+  const byCollector = new Map();
+  for (const entry of outbox.entries) byCollector.set(entry.to, [...(byCollector.get(entry.to) ?? []), entry.event]);
+  for (const [to, events] of byCollector) {
+    for (let i = 0; i < events.length; i += batchEvents) {
+      navigator.sendBeacon?.(to, new Blob([JSON.stringify(events.slice(i, i + batchEvents))], { type: "text/plain" }));
+    }
+  }
+}
+addEventListener("pagehide", beaconAll);
+document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && beaconAll());
+
+/**
+ * Calls `onViewable` once, when at least half of `element` has been in view
+ * for one continuous second; time with the tab hidden does not count.
+ */
+function watchViewable(element, onViewable) {
+  let shown = 0;
+  let since = null;
+  let timer = 0;
+  const visible = () => document.visibilityState === "visible";
+  const tick = () => {
+    clearTimeout(timer);
+    if (since === null) return;
+    const left = 1000 - (shown + performance.now() - since);
+    if (left > 0) return (timer = setTimeout(tick, left));
+    stop();
+    onViewable();
+  };
+  const pause = () => {
+    if (since !== null) shown += performance.now() - since;
+    since = null;
+    clearTimeout(timer);
+  };
+  let inView = false;
+  const observer = new IntersectionObserver(([entry]) => {
+    inView = entry.intersectionRatio >= 0.5;
+    if (!inView) {
+      shown = 0; // continuous: leaving view starts over
+      since = null;
+      clearTimeout(timer);
+    } else if (since === null && visible()) {
+      since = performance.now();
+      tick();
+    }
+  }, { threshold: [0, 0.5] });
+  const onVisibility = () => {
+    if (!visible()) pause();
+    else if (inView && since === null) {
+      since = performance.now();
+      tick();
+    }
+  };
+  const stop = () => {
+    observer.disconnect();
+    document.removeEventListener("visibilitychange", onVisibility);
+    clearTimeout(timer);
+  };
+  observer.observe(element);
+  document.addEventListener("visibilitychange", onVisibility);
+  return stop;
+}
+
 /** Page-wide defaults for every card: platform, locale, theme, layout. */
 export function configure(options) {
   Object.assign(defaults, options);
@@ -121,12 +293,15 @@ function merged(options) {
 }
 
 class Handle {
+  #element;
   #options;
   #card = null;
   #destroyed = false;
   #flow;
+  #stopViewable = null;
 
   constructor(element, options) {
+    this.#element = element;
     this.#options = { ...options };
     // The byline's follow control follows the creator like <vitrine-follow>.
     this.#flow = new FollowFlow({
@@ -135,6 +310,7 @@ class Handle {
       dismiss: () => this.#card?.followDismiss(),
       state: () => this.#card?.followState(),
       creator: () => this.#card?.creatorId() ?? "",
+      track: (type) => this.#track(type, {}),
     });
     guard(() => prepare(element, merged(this.#options), CARD));
     const onClick = (event) => this.#click(event);
@@ -161,7 +337,10 @@ class Handle {
     if (event.target.closest?.(".follow[href]")) return this.#flow.click(event);
     const buy = event.target.closest?.(".buy[href]");
     if (!buy) return;
-    const app = guard(() => card.click(newClickId(), navigator.userAgent));
+    const clickId = newClickId();
+    const app = guard(() => card.click(clickId, navigator.userAgent));
+    // Redirect mode: the platform records the click (with its own id).
+    if (merged(this.#options).linkMode !== "redirect") this.#track("click", { click: clickId });
     const plain = event.type === "click" && event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
     if (app && plain) {
       event.preventDefault();
@@ -209,6 +388,23 @@ class Handle {
     this.#redirect(card);
     const creator = guard(() => card.creatorId());
     if (creator && remembered(creator)) guard(() => card.followRemembered());
+    this.#stopViewable?.();
+    this.#stopViewable = null;
+    if (guard(() => card.itemId())) {
+      this.#track("impression", {});
+      this.#stopViewable = watchViewable(this.#element, () => this.#track("viewable_impression", {}));
+    } else {
+      const problem = guard(() => card.problem());
+      if (problem) this.#track("render_error", { reason: problem.slice(0, 300) });
+    }
+  }
+
+  /** An event about the item on screen (and its creator). */
+  #track(type, fields) {
+    const card = this.#card;
+    const item = card && guard(() => card.itemId());
+    const creator = card && guard(() => card.creatorId());
+    track(this.#element, merged(this.#options), type, { ...(item && { item }), ...(creator && { creator }), ...fields });
   }
 
   /** Renders again with these options merged over the current ones. */
@@ -221,6 +417,7 @@ class Handle {
   destroy() {
     this.#destroyed = true;
     this.#flow.stop();
+    this.#stopViewable?.();
     const card = this.#card;
     this.#card = null;
     if (card) guard(() => card.destroy());
@@ -287,6 +484,7 @@ class FollowFlow {
     const nonce = newClickId();
     const url = guard(() => control.open(nonce, location.origin));
     if (!url) return;
+    control.track("follow_click");
     this.#wait(nonce, new URL(url).origin, control.creator());
     const plain = event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
     if (!plain) return;
@@ -311,6 +509,7 @@ class FollowFlow {
       const following = answer.state === "following";
       remember(creator, following);
       guard(() => control.confirm(following));
+      if (following) control.track("follow_confirmed");
       waiting.answered = true;
     };
     // Closed without an answer: back to Follow. (A tab opened where popups
@@ -357,6 +556,7 @@ class FollowHandle {
       dismiss: () => this.#follow?.dismiss(),
       state: () => this.#follow?.state(),
       creator: () => String(merged(this.#options).creator),
+      track: (type) => track(element, merged(this.#options), type, { creator: String(merged(this.#options).creator) }),
     });
     const onClick = (event) => {
       const link = event.target.closest?.(".button[href]");
@@ -456,13 +656,15 @@ const cardAttributes = {
   layout: "layout",
   placement: "placement",
   "link-mode": "linkMode",
+  consent: "consent",
 };
 
 defineElement("vitrine-card", cardAttributes, mountCard, true);
 defineElement(
   "vitrine-follow",
-  { creator: "creator", platform: "platform", locale: "locale", theme: "theme", size: "size", count: "count" },
+  { creator: "creator", platform: "platform", locale: "locale", theme: "theme", size: "size", count: "count", placement: "placement", consent: "consent" },
   mountFollow,
   false,
 );
-load().catch(() => {});
+// Events a previous page view left unsent go out now.
+load().then(scheduleFlush, () => {});

@@ -178,6 +178,10 @@ pub(crate) struct CardState {
     /// platform whose intent page it opens.
     follow: FollowState,
     creator: Option<(String, String)>,
+    /// The item on screen, for impressions.
+    item_id: Option<String>,
+    /// Why the last render fell back, for the `render_error` beacon.
+    problem: Option<String>,
 }
 
 impl CardState {
@@ -190,6 +194,8 @@ impl CardState {
             click_id: String::new(),
             follow: FollowState::Follow,
             creator: None,
+            item_id: None,
+            problem: None,
         }
     }
 
@@ -199,6 +205,8 @@ impl CardState {
         self.pending = None;
         self.shown = None;
         self.creator = None;
+        self.item_id = None;
+        self.problem = None;
         self.follow = FollowState::Follow;
         let Some(root) = bindings::shadow_root(&self.host) else {
             bindings::warn("cannot attach a shadow root to this element");
@@ -211,7 +219,7 @@ impl CardState {
             .unwrap_or_default();
         match source(options) {
             Source::Inline(value) => self.show(&root, view, links, value),
-            Source::Invalid(problem) => fallback(&root, &self.template, view, &problem, None),
+            Source::Invalid(problem) => self.fail(&root, view, problem, None),
             Source::Fetch { url, id } => {
                 if let Some(content) = skeleton(&self.template, view) {
                     bindings::replace_contents(&root, &content);
@@ -318,6 +326,22 @@ impl CardState {
         signed
     }
 
+    /// Shows the fallback and keeps its reason for the `render_error` beacon.
+    fn fail(&mut self, root: &ShadowRoot, view: View, problem: String, link: Option<&str>) {
+        fallback(root, &self.template, view, &problem, link);
+        self.problem = Some(problem);
+    }
+
+    /// The item on screen, for impressions.
+    pub(crate) fn item_id(&self) -> Option<String> {
+        self.item_id.clone()
+    }
+
+    /// Why the card fell back, if it did.
+    pub(crate) fn problem(&self) -> Option<String> {
+        self.problem.clone()
+    }
+
     /// The id of the creator shown, for the shell's per-site memory.
     pub(crate) fn creator_id(&self) -> Option<String> {
         self.creator.as_ref().map(|(_, id)| id.clone())
@@ -386,6 +410,7 @@ impl CardState {
                 };
                 bindings::replace_contents(root, &content);
                 self.creator = Some((links.platform.clone(), item.creator.id.clone()));
+                self.item_id = Some(item.id.clone());
                 self.follow_changed(view.locale);
                 if live {
                     self.shown = Some(Shown {
@@ -405,13 +430,8 @@ impl CardState {
                     .and_then(|s| s.field("url"))
                     .and_then(|u| u.as_string())
                     .and_then(|u| canonicalize(&u, &bindings::BrowserUrl, &links.registry).ok());
-                fallback(
-                    root,
-                    &self.template,
-                    view,
-                    &e.message(),
-                    link.as_ref().map(|c| c.url.as_str()),
-                );
+                let link = link.map(|c| c.url);
+                self.fail(root, view, e.message(), link.as_deref());
             }
         }
     }
@@ -440,7 +460,7 @@ impl CardState {
                 s
             }
         };
-        fallback(&root, &self.template, view, &problem, None);
+        self.fail(&root, view, problem, None);
     }
 
     /// Empties the shadow root; a pending answer will be ignored.

@@ -94,6 +94,17 @@ impl Card {
         self.0.redirect_refused(reason)
     }
 
+    /// The item on screen (for impressions); `undefined` before or without one.
+    #[wasm_bindgen(js_name = itemId)]
+    pub fn item_id(&self) -> Option<alloc::string::String> {
+        self.0.item_id()
+    }
+
+    /// Why the card fell back (for the `render_error` beacon), if it did.
+    pub fn problem(&self) -> Option<alloc::string::String> {
+        self.0.problem()
+    }
+
     /// The id of the creator shown (for the shell's per-site memory).
     #[wasm_bindgen(js_name = creatorId)]
     pub fn creator_id(&self) -> Option<alloc::string::String> {
@@ -196,4 +207,41 @@ impl Follow {
     pub fn destroy(mut self) {
         self.0.destroy()
     }
+}
+
+/// Checks an attribution event against the shared schema before it is
+/// queued; `undefined` when valid, else the reason (naming the field).
+#[wasm_bindgen(js_name = checkEvent)]
+pub fn check_event(event: JsValue) -> Option<alloc::string::String> {
+    vitrine_core::event::Event::from_node(&js_node::JsNode(event))
+        .err()
+        .map(|e| e.message())
+}
+
+/// The queue's answer to a send (the core's policy): `0` done, `-1` drop,
+/// else the milliseconds to wait before retrying.
+#[wasm_bindgen(js_name = sendOutcome)]
+pub fn send_outcome(status: u16, attempts: u32, jitter: f64) -> f64 {
+    use vitrine_core::event::{QueuePolicy, SendOutcome};
+    match QueuePolicy::default().outcome(status, attempts, jitter) {
+        SendOutcome::Done => 0.0,
+        SendOutcome::Drop => -1.0,
+        SendOutcome::RetryAfter(ms) => ms as f64,
+    }
+}
+
+/// The queue's sizes (the core's policy): `[batch events, batch delay ms,
+/// most events kept offline]`.
+#[wasm_bindgen(js_name = queuePolicy)]
+pub fn queue_policy() -> js_sys::Array {
+    let p = vitrine_core::event::QueuePolicy::default();
+    let array = js_sys::Array::new();
+    for n in [
+        p.batch_events as f64,
+        p.batch_delay_ms as f64,
+        p.max_kept as f64,
+    ] {
+        array.push(&JsValue::from(n));
+    }
+    array
 }

@@ -1,0 +1,129 @@
+// End-to-end: attribution beacons. What the report counts is what a person
+// did: one viewable impression for a card seen long enough, one click, one
+// follow, even when the reader leaves at once or was offline.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BASE, browser, open } from "./helpers.mjs";
+
+async function totals(item) {
+  const from = Date.now() - 3_600_000;
+  const response = await fetch(`${BASE}/v1/reports?item=${item}&from=${from}&bucket=hour`);
+  return (await response.json()).totals;
+}
+
+/** Waits until the report's totals for `item` satisfy `ok`. */
+async function until(item, ok, ms = 8000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await totals(item);
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return last;
+}
+
+/** Scrolls so that `fraction` of the element is inside the viewport's bottom edge. */
+const showFraction = (page, selector, fraction) =>
+  page.evaluate(([sel, f]) => {
+    const box = document.querySelector(sel).getBoundingClientRect();
+    window.scrollBy(0, box.top + box.height * f - window.innerHeight);
+  }, [selector, fraction]);
+
+test("seen 1.2 s, bought, followed, left at once: exactly one of each in the report", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.route("https://detail.tmall.com/**", (r) => r.fulfill({ contentType: "text/html", body: "<title>store</title>" }));
+  const page = await open("/blog.html", { context });
+  await page.waitForFunction(() => document.querySelector("#pick-tea").shadowRoot?.querySelector("[part=follow][href]"));
+  const before = await totals("itm_oolong_tea");
+  await showFraction(page, "#pick-tea", 0.6);
+  await page.waitForTimeout(1200);
+  const [store] = await Promise.all([context.waitForEvent("page"), page.locator("#pick-tea").locator("[part=buy]").click()]);
+  await store.close();
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.locator("#pick-tea").locator("[part=follow]").click()]);
+  await popup.getByText("Sign in to follow").click();
+  await popup.fill("input[type=email]", "alex@vitrine.demo");
+  await popup.fill("input[type=password]", "vitrine-demo");
+  await popup.getByRole("button", { name: "登录 · Sign in" }).click();
+  await popup.getByRole("button", { name: "关注 · Follow" }).click();
+  await page.waitForFunction(() =>
+    document.querySelector("#pick-tea").shadowRoot.querySelector("[part=follow]").dataset.follow === "following");
+  await page.goto("about:blank"); // away at once: what is queued goes by sendBeacon
+  const after = await until("itm_oolong_tea", (t) => t.follows > before.follows && t.clicks > before.clicks);
+  assert.equal(after.viewable_impressions - before.viewable_impressions, 1);
+  assert.equal(after.clicks - before.clicks, 1);
+  assert.equal(after.follows - before.follows, 1);
+  assert.ok(after.impressions - before.impressions >= 1);
+  await context.close();
+});
+
+test("a card seen for only 0.5 s has no viewable impression; hosts hear the events", async () => {
+  const page = await open("/test/fixtures.html");
+  await page.evaluate(() => {
+    window.__heard = [];
+    for (const type of ["impression", "viewable_impression"]) {
+      document.addEventListener("vitrine:" + type, (e) => window.__heard.push(type + ":" + e.detail.item));
+    }
+    const spacer = document.createElement("div");
+    spacer.style.height = "3000px";
+    const card = document.createElement("vitrine-card");
+    card.id = "brief";
+    card.setAttribute("item", "itm_linen_tote");
+    document.getElementById("stage").append(spacer, card);
+  });
+  await page.waitForFunction(() => window.__heard.includes("impression:itm_linen_tote"));
+  await showFraction(page, "#brief", 1);
+  await page.waitForTimeout(500);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(1200);
+  assert.deepEqual(await page.evaluate(() => window.__heard), ["impression:itm_linen_tote"]);
+  await showFraction(page, "#brief", 1);
+  await page.waitForFunction(() => window.__heard.includes("viewable_impression:itm_linen_tote"));
+  await page.close();
+});
+
+test("offline, then back: every event arrives, each once", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await open(null, { context });
+  await context.route("**/v1/events", (route) => route.abort());
+  await context.addInitScript(() => {
+    window.__viewable = 0;
+    document.addEventListener("vitrine:viewable_impression", () => (window.__viewable += 1));
+  });
+  const before = await totals("itm_ceramic_mug");
+  await page.goto(BASE + "/blog.html");
+  await page.waitForFunction(() => document.querySelector("#pick-mug").shadowRoot?.querySelector("[data-state=ready]"));
+  await page.waitForTimeout(2500); // viewable, and a failed send or two
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("vitrine.outbox") ?? "[]").length);
+  assert.ok(kept >= 2, `the outbox keeps what could not be sent (${kept})`);
+  await context.unroute("**/v1/events");
+  await page.reload();
+  await page.waitForFunction(() => window.__viewable >= 1);
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("vitrine.outbox") ?? "[]").length === 0, null, { timeout: 15_000 });
+  await page.goto("about:blank");
+  const after = await until("itm_ceramic_mug", (t) => t.impressions - before.impressions >= 2);
+  assert.equal(after.impressions - before.impressions, 2, "one per page view, none doubled");
+  assert.equal(after.viewable_impressions - before.viewable_impressions, 2);
+  await context.close();
+});
+
+test("consent denied sends nothing", async () => {
+  const context = await browser.newContext();
+  const page = await open(null, { context });
+  let posts = 0;
+  await context.route("**/v1/events", (route) => {
+    posts += 1;
+    return route.continue();
+  });
+  await page.goto(BASE + "/test/fixtures.html");
+  await page.evaluate(() => {
+    const card = document.createElement("vitrine-card");
+    card.setAttribute("item", "itm_linen_tote");
+    card.setAttribute("consent", "denied");
+    document.getElementById("stage").append(card);
+  });
+  await page.waitForTimeout(2500);
+  assert.equal(posts, 0);
+  assert.equal(await page.evaluate(() => localStorage.getItem("vitrine.outbox")), null);
+  await context.close();
+});

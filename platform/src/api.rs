@@ -35,17 +35,21 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// The beacon collector's writer.
     pub collector: crate::collector::Collector,
+    /// Which creators just got new events (for live dashboards).
+    pub live: crate::collector::Live,
 }
 
 impl AppState {
     /// The state for a store: the collector's writer is started here.
     pub fn new(store: Arc<dyn Store>, secret: Secret, registry: Registry) -> AppState {
-        let collector = crate::collector::Collector::start(store.clone());
+        let (live, _) = tokio::sync::broadcast::channel(1024);
+        let collector = crate::collector::Collector::start(store.clone(), live.clone());
         AppState {
             store,
             secret: Arc::new(secret),
             registry: Arc::new(registry),
             collector,
+            live,
         }
     }
 }
@@ -386,6 +390,7 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         .route("/v1/creators/{id}", get(get_creator))
         .route("/v1/events", axum::routing::post(crate::collector::collect))
         .route("/v1/reports", get(crate::report::report))
+        .route("/v1/live", get(crate::dashboard::live))
         .route("/v1/{*rest}", get(api_not_found))
         .layer(
             CorsLayer::new()
@@ -424,6 +429,9 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         )
         .route("/intent.js", get(crate::intent::script))
         .route("/intent.css", get(crate::intent::style))
+        .route("/dashboard", get(crate::dashboard::page))
+        .route("/dashboard.js", get(crate::dashboard::script))
+        .route("/dashboard.css", get(crate::dashboard::style))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PAGE_CSP),

@@ -30,6 +30,9 @@ struct Job {
     reply: tokio::sync::oneshot::Sender<StoreResult<Vec<bool>>>,
 }
 
+/// Who has new events, as each commit lands.
+pub type Live = tokio::sync::broadcast::Sender<Arc<Vec<String>>>;
+
 /// The writer thread's mailbox.
 #[derive(Clone)]
 pub struct Collector {
@@ -37,8 +40,9 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// Starts the writer thread.
-    pub fn start(store: Arc<dyn Store>) -> Collector {
+    /// Starts the writer thread. After each commit it tells `live` which
+    /// creators have new events (the dashboards listening refresh).
+    pub fn start(store: Arc<dyn Store>, live: Live) -> Collector {
         let (jobs, inbox) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("vitrine-events".into())
@@ -57,6 +61,16 @@ impl Collector {
                         .collect();
                     match store.insert_events(&all) {
                         Ok(fresh) => {
+                            let mut creators: Vec<String> = all
+                                .iter()
+                                .zip(&fresh)
+                                .filter_map(|(e, new)| new.then(|| e.creator_id.clone()).flatten())
+                                .collect();
+                            creators.sort();
+                            creators.dedup();
+                            if !creators.is_empty() {
+                                let _ = live.send(Arc::new(creators));
+                            }
                             let mut fresh = fresh.into_iter();
                             for job in group {
                                 let mine = fresh.by_ref().take(job.events.len()).collect();

@@ -7,6 +7,7 @@ mod accounts;
 mod api;
 mod collector;
 mod config;
+mod dashboard;
 mod intent;
 mod links;
 mod media;

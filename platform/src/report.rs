@@ -2,7 +2,7 @@
 //! recommendations did, per minute, hour or day, and in total.
 
 use crate::api::{blocking, ApiError, AppState};
-use crate::store::{now_ms, BucketCount, ReportFilter};
+use crate::store::{now_ms, BucketCount, GroupBy, ReportFilter};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -66,8 +66,9 @@ pub fn summarize(rows: &[BucketCount]) -> (Counts, Vec<(i64, Counts)>) {
     (totals, buckets.into_iter().collect())
 }
 
-/// `?creator=|item=|placement=&from=&to=&bucket=minute|hour|day` (times in
-/// ms since the epoch; default: the last 24 hours, by hour).
+/// `?creator=|item=|placement=&from=&to=&bucket=minute|hour|day[&by=item|placement]`
+/// (times in ms since the epoch; default: the last 24 hours, by hour). With
+/// `by`, the answer also has `groups`: totals per item or per placement.
 pub async fn report(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -114,7 +115,19 @@ pub async fn report(
             "too many buckets: use a wider bucket or a shorter range",
         ));
     }
-    let rows = blocking(&state, move |s| s.report(&filter, from, to, bucket_ms)).await?;
+    let by = match q.get("by").map(String::as_str) {
+        None => None,
+        Some("item") => Some(GroupBy::Item),
+        Some("placement") => Some(GroupBy::Placement),
+        Some(_) => return Err(bad("by must be item or placement")),
+    };
+    let (rows, grouped) = blocking(&state, move |s| {
+        let grouped = by
+            .map(|by| s.report_groups(&filter, by, from, to))
+            .transpose()?;
+        Ok((s.report(&filter, from, to, bucket_ms)?, grouped))
+    })
+    .await?;
     let (totals, buckets) = summarize(&rows);
     let buckets: Vec<Value> = buckets
         .into_iter()
@@ -124,7 +137,16 @@ pub async fn report(
             b
         })
         .collect();
-    Ok(Json(
-        json!({"from": from, "to": to, "bucket_ms": bucket_ms, "totals": totals.json(), "buckets": buckets}),
-    ))
+    let mut answer = json!({"from": from, "to": to, "bucket_ms": bucket_ms, "totals": totals.json(), "buckets": buckets});
+    if let Some(grouped) = grouped {
+        let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
+        for (key, kind, n) in grouped {
+            groups.entry(key).or_default().add(&kind, n);
+        }
+        answer["groups"] = groups
+            .into_iter()
+            .map(|(key, c)| json!({"key": key, "totals": c.json()}))
+            .collect();
+    }
+    Ok(Json(answer))
 }

@@ -62,6 +62,13 @@ impl ReportFilter {
     }
 }
 
+/// What a report breaks its totals down by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    Item,
+    Placement,
+}
+
 /// One bucket's counts, by what was counted: `impression`,
 /// `viewable_impression`, `click`, `follow_confirmed`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,6 +154,15 @@ pub trait Store: Send + Sync + 'static {
         to_ms: i64,
         bucket_ms: i64,
     ) -> StoreResult<Vec<BucketCount>>;
+    /// Counts per item or per placement (`by` is `item_id` or
+    /// `placement_id`) in `[from_ms, to_ms)`: (key, kind, count).
+    fn report_groups(
+        &self,
+        filter: &ReportFilter,
+        by: GroupBy,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<(String, String, u64)>>;
     /// How many events of `kind` an item has. (Read by tests until the live
     /// report reads it too.)
     #[cfg_attr(not(test), allow(dead_code))]
@@ -473,6 +489,34 @@ impl Store for SqliteStore {
                 kind: r.get(1)?,
                 count: r.get::<_, i64>(2)?.max(0) as u64,
             })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn report_groups(
+        &self,
+        filter: &ReportFilter,
+        by: GroupBy,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<(String, String, u64)>> {
+        let (column, value) = filter.column();
+        // Both column names come from enums, never from a request.
+        let group = match by {
+            GroupBy::Item => "item_id",
+            GroupBy::Placement => "placement_id",
+        };
+        let sql = format!(
+            "SELECT {group}, type, COUNT(*) FROM events \
+               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND {group} IS NOT NULL \
+               AND type IN ('impression', 'viewable_impression', 'follow_confirmed') GROUP BY {group}, type \
+             UNION ALL \
+             SELECT {group}, 'click', COUNT(*) FROM clicks WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 GROUP BY {group}"
+        );
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![value, from_ms, to_ms], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

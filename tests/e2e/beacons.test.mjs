@@ -127,3 +127,34 @@ test("consent denied sends nothing", async () => {
   assert.equal(await page.evaluate(() => localStorage.getItem("vitrine.outbox")), null);
   await context.close();
 });
+
+test("the dashboard shows a new event within a second", async () => {
+  const page = await open("/dashboard?creator=cr_mayachen");
+  await page.waitForFunction(() => document.getElementById("status").dataset.live !== undefined);
+  await page.waitForFunction(() => document.getElementById("dashboard").dataset.updated);
+  const shown = () => page.evaluate(() => Number(document.querySelector("[data-total=impressions]").textContent));
+  const hex = () => crypto.randomUUID().replaceAll("-", "");
+  const latencies = [];
+  for (let i = 0; i < 5; i++) {
+    const before = await shown();
+    const event = {
+      id: hex(), type: "impression", item: "itm_nc_headphones", creator: "cr_mayachen", placement: "dashboard-test",
+      page: "https://blog.example/gear", ts: Date.now(), sdk: "0.1.0", view: hex(),
+    };
+    const sent = Date.now();
+    const response = await fetch(`${BASE}/v1/events`, { method: "POST", body: JSON.stringify([event]), headers: { "content-type": "text/plain" } });
+    assert.equal(response.status, 202);
+    await page.waitForFunction((n) => Number(document.querySelector("[data-total=impressions]").textContent) === n, before + 1, { timeout: 5000 });
+    latencies.push(Date.now() - sent);
+  }
+  latencies.sort((a, b) => a - b);
+  const median = latencies[2];
+  console.log(`event → dashboard: median ${median} ms (${latencies.join(", ")})`);
+  assert.ok(median <= 1000, `median ${median} ms`);
+  const placements = await page.evaluate(() => [...document.querySelectorAll("#by-placement td:first-child")].map((td) => td.textContent));
+  assert.ok(placements.includes("dashboard-test"));
+  assert.ok(await page.evaluate(() => document.querySelectorAll("#chart polyline").length === 3));
+  await page.screenshot({ path: process.env.VITRINE_ARTIFACTS + "/dashboard.png", fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -158,3 +158,32 @@ test("the dashboard shows a new event within a second", async () => {
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("a batch committed but unanswered (a collector restart) is retried and still counted once", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  let delivered = 0;
+  await context.route("**/v1/events", async (route) => {
+    if (delivered++ === 0) {
+      // The collector stores the batch, then its answer is lost.
+      await route.fetch();
+      return route.abort("connectionreset");
+    }
+    return route.continue();
+  });
+  const before = await totals("itm_film_camera");
+  const page = await open(null, { context });
+  await page.goto(BASE + "/test/fixtures.html");
+  await page.evaluate(() => {
+    const card = document.createElement("vitrine-card");
+    card.setAttribute("item", "itm_film_camera");
+    card.setAttribute("placement", "restart-test");
+    document.getElementById("stage").append(card);
+  });
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("vitrine.outbox") ?? "[]").length === 0 && document.readyState === "complete", null, { timeout: 15_000 });
+  assert.ok(delivered >= 2, "the unanswered batch was sent again");
+  const after = await until("itm_film_camera", (t) => t.impressions > before.impressions);
+  await page.waitForTimeout(500);
+  assert.equal((await totals("itm_film_camera")).impressions - before.impressions, 1, "stored once");
+  assert.ok(after.impressions - before.impressions === 1);
+  await context.close();
+});

@@ -7,6 +7,7 @@
 //!
 //! Plain `std` only: xtask must compile before anything else is installed.
 
+mod collector_bench;
 mod platform;
 mod tools;
 
@@ -335,11 +336,50 @@ fn bench() -> Result {
         "total"
     );
     println!("\nbudget: 20480 bytes gzip for card + follow + links + beacons");
+
+    run(cargo().args(["build", "--release", "--package", "vitrine-platform"]))?;
+    let c = collector_bench::run(&root().join("target/release/vitrine-platform"))?;
+    let d = &c.dashboard_ms;
+    println!(
+        "\nCollector on loopback ({} clients, batches of {} events, {:.1} s, synchronous=FULL):\n",
+        c.clients, c.batch, c.seconds
+    );
+    println!("{:<34} {:>12}", "events accepted", c.events);
+    println!(
+        "{:<34} {:>12.0}",
+        "sustained ingest (events/s)", c.events_per_s
+    );
+    println!("{:<34} {:>12.2}", "ack latency p50 (ms)", c.ack_p50_ms);
+    println!("{:<34} {:>12.2}", "ack latency p99 (ms)", c.ack_p99_ms);
+    println!(
+        "{:<34} {:>12.1}",
+        "event → live-stream update min (ms)",
+        d.first().copied().unwrap_or(0.0)
+    );
+    println!(
+        "{:<34} {:>12.1}",
+        "event → live-stream update median (ms)",
+        d.get(d.len() / 2).copied().unwrap_or(0.0)
+    );
+    println!(
+        "{:<34} {:>12.1}",
+        "event → live-stream update max (ms)",
+        d.last().copied().unwrap_or(0.0)
+    );
+    println!(
+        "{:<34} {:>12.0}",
+        "database bytes per million events", c.db_bytes_per_million
+    );
     let report = root().join("target/bench");
     std::fs::create_dir_all(&report).map_err(|e| e.to_string())?;
     let json = format!(
-        r#"{{"sizes":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480}}"#,
-        rows.join(",")
+        r#"{{"sizes":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480,"collector":{{"events_per_s":{:.0},"ack_p50_ms":{:.2},"ack_p99_ms":{:.2},"live_update_median_ms":{:.1},"db_bytes_per_million":{:.0}}}}}"#,
+        rows.join(","),
+        c.events_per_s,
+        c.ack_p50_ms,
+        c.ack_p99_ms,
+        d.get(d.len() / 2).copied().unwrap_or(0.0),
+        c.db_bytes_per_million
     );
     std::fs::write(report.join("report.json"), json).map_err(|e| e.to_string())?;
     println!("wrote target/bench/report.json");

@@ -73,6 +73,13 @@ impl Platform {
     }
 }
 
+impl Platform {
+    /// Where this platform keeps its database.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data
+    }
+}
+
 impl Drop for Platform {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -127,9 +127,8 @@ function consented(options) {
   return options.consent === "granted" || !navigator.globalPrivacyControl;
 }
 
-/** Records an event for `element` (a DOM event for the host, and a beacon). */
-function track(element, options, type, fields) {
-  const event = {
+function newEvent(options, type, fields) {
+  return {
     id: newClickId(),
     type,
     placement: String(options.placement),
@@ -139,13 +138,25 @@ function track(element, options, type, fields) {
     view: VIEW_ID,
     ...fields,
   };
+}
+
+/** Records an event for `element` (a DOM event for the host, and a beacon). */
+function track(element, options, type, fields) {
+  const event = newEvent(options, type, fields);
   element.dispatchEvent(new CustomEvent("vitrine:" + type, { detail: { ...event }, bubbles: true, composed: true }));
   if (!consented(options)) return;
   const problem = guard(() => checkEvent(event));
   if (problem) return console.warn("vitrine: " + problem);
   const [, , maxKept] = guard(() => queuePolicy()) ?? [20, 1000, 500];
-  outbox.entries.push({ to: String(options.platform).replace(/\/+$/, "") + "/v1/events", event });
-  if (outbox.entries.length > maxKept) outbox.entries.splice(0, outbox.entries.length - maxKept);
+  const to = String(options.platform).replace(/\/+$/, "") + "/v1/events";
+  outbox.entries.push({ to, event });
+  if (outbox.entries.length > maxKept) {
+    // Full: the oldest go, and the loss itself is reported (room is made
+    // for saying so).
+    const dropped = outbox.entries.length - maxKept + 1;
+    outbox.entries.splice(0, dropped);
+    outbox.entries.push({ to, event: newEvent(options, "queue_overflow", { count: dropped }) });
+  }
   saveOutbox();
   scheduleFlush();
 }

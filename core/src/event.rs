@@ -31,17 +31,21 @@ pub enum EventType {
     FollowConfirmed,
     /// The card could not render (its fallback showed).
     RenderError,
+    /// The SDK's offline outbox was full and dropped its oldest events:
+    /// `count` says how many, so the loss is itself counted.
+    QueueOverflow,
 }
 
 impl EventType {
     /// Every type, for reports and tests.
-    pub const ALL: [EventType; 6] = [
+    pub const ALL: [EventType; 7] = [
         EventType::Impression,
         EventType::ViewableImpression,
         EventType::Click,
         EventType::FollowClick,
         EventType::FollowConfirmed,
         EventType::RenderError,
+        EventType::QueueOverflow,
     ];
 
     /// The wire name.
@@ -53,6 +57,7 @@ impl EventType {
             EventType::FollowClick => "follow_click",
             EventType::FollowConfirmed => "follow_confirmed",
             EventType::RenderError => "render_error",
+            EventType::QueueOverflow => "queue_overflow",
         }
     }
 
@@ -95,6 +100,8 @@ pub struct Event {
     pub click_id: Option<String>,
     /// For `render_error`: what went wrong (the console warning).
     pub reason: Option<String>,
+    /// For `queue_overflow`: how many events were dropped.
+    pub count: Option<u64>,
 }
 
 /// Whether `s` is a random 128-bit id as the SDK makes them.
@@ -200,7 +207,23 @@ impl Event {
                 _ => return err("event.reason", "must be a string of at most 300 characters"),
             },
         };
+        let count = match (
+            kind,
+            node.field("count")
+                .and_then(|v| v.as_number())
+                .and_then(whole_number),
+        ) {
+            (EventType::QueueOverflow, Some(n)) if n > 0 => Some(n),
+            (EventType::QueueOverflow, _) => {
+                return err(
+                    "event.count",
+                    "must be a positive whole number for queue_overflow",
+                )
+            }
+            _ => None,
+        };
         Ok(Event {
+            count,
             id,
             kind,
             item_id,

@@ -131,3 +131,17 @@ fn follow_and_error_events_need_less() {
                        "reason": "item.price.amount must be a non-negative decimal string"});
     assert!(Event::from_node(&error).is_ok());
 }
+
+#[test]
+fn an_overflow_says_how_many_events_were_lost() {
+    let overflow = json!({"id": "0123456789abcdef0123456789abcdef", "type": "queue_overflow", "placement": "p",
+                          "page": "https://blog.example/", "ts": 1, "sdk": "0.1.0", "view": "0123456789abcdef0123456789abcdef",
+                          "count": 17});
+    assert_eq!(Event::from_node(&overflow).unwrap().count, Some(17));
+    let mut none = overflow.clone();
+    none.as_object_mut().unwrap().remove("count");
+    assert_eq!(
+        Event::from_node(&none).unwrap_err().message(),
+        "event.count must be a positive whole number for queue_overflow"
+    );
+}

@@ -243,6 +243,7 @@ CREATE TABLE IF NOT EXISTS events (
     view_id TEXT NOT NULL,
     click_id TEXT,
     reason TEXT,
+    count INTEGER,
     received_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_item ON events(item_id, type, ts);
@@ -428,8 +429,8 @@ impl Store for SqliteStore {
         let mut fresh = Vec::with_capacity(events.len());
         {
             let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO events (id, type, item_id, creator_id, placement_id, page, ts, sdk, view_id, click_id, reason, received_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT OR IGNORE INTO events (id, type, item_id, creator_id, placement_id, page, ts, sdk, view_id, click_id, reason, count, received_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
             let mut click = tx.prepare_cached(
                 "INSERT OR IGNORE INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms) VALUES (?1, ?2, ?3, ?4, 'beacon', ?5)",
@@ -447,6 +448,7 @@ impl Store for SqliteStore {
                     e.view_id,
                     e.click_id,
                     e.reason,
+                    e.count.map(|n| n as i64),
                     received
                 ])? == 1;
                 if let (true, EventType::Click, Some(c), Some(item), Some(creator)) =

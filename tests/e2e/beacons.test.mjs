@@ -187,3 +187,59 @@ test("a batch committed but unanswered (a collector restart) is retried and stil
   assert.ok(after.impressions - before.impressions === 1);
   await context.close();
 });
+
+test("a full offline outbox drops its oldest events and reports how many", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.route("**/v1/events", (route) => route.abort());
+  const page = await open(null, { context });
+  await page.goto(BASE + "/test/fixtures.html");
+  await page.evaluate(async (base) => {
+    const { mountCard } = await import("/pkg/vitrine.js");
+    const item = {
+      id: "itm_many", title: "Many", image: base + "/media/tote.svg", reason: "Many cards.",
+      price: { amount: "1", currency: "CNY" }, stock: null, store: { url: "https://weidian.com/item.html?itemID=1" },
+      creator: { id: "cr_many", name: "M", avatar: base + "/media/avatar-maya.svg", followers: 1 },
+    };
+    for (let i = 0; i < 520; i++) {
+      const el = document.createElement("div");
+      document.getElementById("stage").append(el);
+      mountCard(el, { item, layout: "compact" });
+    }
+  }, BASE);
+  await page.waitForFunction(() => {
+    const entries = JSON.parse(localStorage.getItem("vitrine.outbox") ?? "[]");
+    return entries.some((e) => e.event.type === "queue_overflow");
+  }, null, { timeout: 20_000 });
+  const entries = await page.evaluate(() => JSON.parse(localStorage.getItem("vitrine.outbox")));
+  assert.ok(entries.length <= 500, `capped (${entries.length})`);
+  const dropped = entries.filter((e) => e.event.type === "queue_overflow").reduce((n, e) => n + e.event.count, 0);
+  const impressions = entries.filter((e) => e.event.type === "impression").length;
+  assert.ok(dropped >= 20, `the loss is counted (${dropped})`);
+  assert.ok(impressions + dropped >= 520, "every impression is either kept or counted as dropped");
+  await context.close();
+});
+
+test("Global Privacy Control is honoured unless the host set consent", async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true }));
+  let posts = 0;
+  await context.route("**/v1/events", (route) => {
+    posts += 1;
+    return route.continue();
+  });
+  const page = await open(null, { context });
+  await page.goto(BASE + "/test/fixtures.html");
+  const mount = (consent) => page.evaluate((c) => {
+    const card = document.createElement("vitrine-card");
+    card.setAttribute("item", "itm_linen_tote");
+    if (c) card.setAttribute("consent", c);
+    document.getElementById("stage").append(card);
+  }, consent);
+  await mount(null);
+  await page.waitForTimeout(2000);
+  assert.equal(posts, 0, "GPC alone: nothing sent");
+  await mount("granted");
+  await page.waitForTimeout(2000);
+  assert.ok(posts >= 1, "the host's explicit consent wins");
+  await context.close();
+});

@@ -179,8 +179,10 @@ test("a batch committed but unanswered (a collector restart) is retried and stil
     card.setAttribute("placement", "restart-test");
     document.getElementById("stage").append(card);
   });
-  await page.waitForFunction(() => JSON.parse(localStorage.getItem("vitrine.outbox") ?? "[]").length === 0 && document.readyState === "complete", null, { timeout: 15_000 });
+  // The first send is stored but unanswered; the retry comes after backoff.
+  for (const end = Date.now() + 15_000; delivered < 2 && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
   assert.ok(delivered >= 2, "the unanswered batch was sent again");
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("vitrine.outbox") ?? "[]").length === 0, null, { timeout: 15_000 });
   const after = await until("itm_film_camera", (t) => t.impressions > before.impressions);
   await page.waitForTimeout(500);
   assert.equal((await totals("itm_film_camera")).impressions - before.impressions, 1, "stored once");

@@ -1006,7 +1006,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_acknowledged_event_survives_a_restart() {
+    async fn an_acknowledged_event_survives_a_restart_and_its_retry_is_not_doubled() {
         use vitrine_core::event::EventType;
         let dir =
             std::env::temp_dir().join(format!("vitrine-durable-{}", crate::links::new_click_id()));
@@ -1025,7 +1025,30 @@ mod tests {
         .await;
         assert_eq!(status, StatusCode::ACCEPTED);
         drop(app);
-        let reopened = SqliteStore::open(&dir).unwrap();
+        // A new platform on the same database: the event is there, and the
+        // SDK's retry of the batch (it never saw the answer) counts nothing.
+        let reopened: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
+        assert_eq!(
+            reopened
+                .event_count("itm_oolong_tea", EventType::Impression)
+                .unwrap(),
+            1
+        );
+        let app = router(
+            AppState::new(reopened.clone(), Secret::fixed(1), Registry::default()),
+            &dir,
+            &dir,
+        );
+        let (_, answer) = post_events(
+            &app,
+            "text/plain",
+            &json!([event(5, "impression")]).to_string(),
+        )
+        .await;
+        assert_eq!(
+            (answer["accepted"].as_u64(), answer["duplicate"].as_u64()),
+            (Some(0), Some(1))
+        );
         assert_eq!(
             reopened
                 .event_count("itm_oolong_tea", EventType::Impression)

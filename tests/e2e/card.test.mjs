@@ -284,3 +284,20 @@ test("when the wasm cannot load, the card gives its space back and the page keep
   assert.deepEqual(page.errors, [], "nothing thrown into the host page");
   await page.close();
 });
+
+test("the one-tag embed: page-wide options, elements added later, harmless twice", async () => {
+  const page = await open("/embed.html");
+  await page.waitForFunction(() => document.querySelector("#later")?.shadowRoot?.querySelector("[data-state=ready]"), null, { timeout: 10_000 });
+  await settled(page, 3);
+  const tea = await readCard(page, "vitrine-card[item=itm_oolong_tea]");
+  assert.equal(tea.buy.text, "Buy on Tmall", "data-locale applies page-wide");
+  assert.match(tea.buy.href, /&vt_placement=embed-demo$/, "data-placement applies page-wide (the second tag is ignored)");
+  const tote = await readCard(page, "vitrine-card[item=itm_linen_tote]");
+  assert.equal(tote.buy.text, "去微店购买", "an element's own attribute wins");
+  const later = await readCard(page, "#later");
+  assert.equal(later.title, "复古 35mm 胶片相机 · 附赠一卷彩色胶卷");
+  assert.equal(await page.evaluate(() => document.querySelectorAll("link[rel=preconnect]").length), 1);
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.close();
+});

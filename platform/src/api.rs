@@ -485,15 +485,18 @@ mod tests {
         (router(state, &dir, &dir), dir)
     }
 
-    /// The app and its store, for tests that look at what was recorded.
-    fn app_and_store() -> (Router, Arc<dyn Store>) {
-        let dir = std::env::temp_dir().join(format!(
-            "vitrine-r-test-{}-{}",
-            std::process::id(),
-            crate::links::new_click_id()
-        ));
+    /// A seeded store in a fresh directory.
+    fn seeded_store(name: &str) -> (Arc<dyn Store>, std::path::PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("vitrine-{name}-{}", crate::links::new_click_id()));
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
         crate::seed::seed_if_empty(store.as_ref()).unwrap();
+        (store, dir)
+    }
+
+    /// The app and its store, for tests that look at what was recorded.
+    fn app_and_store() -> (Router, Arc<dyn Store>) {
+        let (store, dir) = seeded_store("app");
         let state = AppState::new(
             store.clone(),
             Secret::fixed(1),
@@ -601,10 +604,7 @@ mod tests {
 
     #[tokio::test]
     async fn configured_partners_go_through_the_redirect_and_refused_links_get_no_link() {
-        let dir =
-            std::env::temp_dir().join(format!("vitrine-cfg-test-{}", crate::links::new_click_id()));
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
-        crate::seed::seed_if_empty(store.as_ref()).unwrap();
+        let (store, dir) = seeded_store("cfg");
         let mut item = crate::seed::items().remove(0);
         item.id = "itm_yoshop".into();
         item.store_url = "http://m.yoshop.example/p/AB12?ref=feed".into();
@@ -1008,10 +1008,7 @@ mod tests {
     #[tokio::test]
     async fn an_acknowledged_event_survives_a_restart_and_its_retry_is_not_doubled() {
         use vitrine_core::event::EventType;
-        let dir =
-            std::env::temp_dir().join(format!("vitrine-durable-{}", crate::links::new_click_id()));
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
-        crate::seed::seed_if_empty(store.as_ref()).unwrap();
+        let (store, dir) = seeded_store("durable");
         let app = router(
             AppState::new(store, Secret::fixed(1), Registry::default()),
             &dir,

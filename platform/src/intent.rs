@@ -171,6 +171,24 @@ fn follow_form(intent: &Intent, csrf: &str, action: &str, label: &str, class: &s
     )
 }
 
+/// What a signed-in reader can do: following already (the answer for the
+/// opener, and Unfollow, which happens only here), or Follow.
+fn follow_controls(intent: &Intent, csrf: &str, following: bool) -> String {
+    if following {
+        let mut html = result(intent, "following", "已关注 · Following");
+        html.push_str(&follow_form(
+            intent,
+            csrf,
+            "unfollow",
+            "取消关注 · Unfollow",
+            "quiet",
+        ));
+        html
+    } else {
+        follow_form(intent, csrf, "follow", "关注 · Follow", "")
+    }
+}
+
 /// `GET /intent/follow?creator&nonce&origin`.
 pub async fn show(
     State(state): State<AppState>,
@@ -195,18 +213,7 @@ pub async fn show(
             let following =
                 blocking(&state, move |s| s.is_following(&reader_id, &creator_id)).await?;
             let csrf = csrf_token(&state.secret, &key);
-            if following {
-                body.push_str(&result(&intent, "following", "已关注 · Following"));
-                body.push_str(&follow_form(
-                    &intent,
-                    &csrf,
-                    "unfollow",
-                    "取消关注 · Unfollow",
-                    "quiet",
-                ));
-            } else {
-                body.push_str(&follow_form(&intent, &csrf, "follow", "关注 · Follow", ""));
-            }
+            body.push_str(&follow_controls(&intent, &csrf, following));
             body.push_str(&format!(
                 r#"<p class="who">{} · {}</p>"#,
                 esc(&r.name),
@@ -302,19 +309,10 @@ pub async fn submit(
     let base = base_url(&headers);
     let csrf = csrf_token(&state.secret, &key);
     let mut body = creator_card(&c, &base);
-    if follow {
-        body.push_str(&result(&intent, "following", "已关注 · Following"));
-        body.push_str(&follow_form(
-            &intent,
-            &csrf,
-            "unfollow",
-            "取消关注 · Unfollow",
-            "quiet",
-        ));
-    } else {
+    if !follow {
         body.push_str(&result(&intent, "not_following", "已取消关注 · Unfollowed"));
-        body.push_str(&follow_form(&intent, &csrf, "follow", "关注 · Follow", ""));
     }
+    body.push_str(&follow_controls(&intent, &csrf, follow));
     Ok(Html(page(&format!("关注 {}", c.name), &body)).into_response())
 }
 

@@ -1,6 +1,10 @@
-// Vitrine SDK entry: loads the wasm once, defines <vitrine-card>, exports the
-// JS API. Everything that can fail is caught here: a host page never sees an
-// exception from Vitrine, only a one-line console warning.
+// Vitrine SDK entry: loads the wasm once, defines <vitrine-card> and
+// <vitrine-follow>, exports the JS API (mountCard, mountFollow, configure),
+// and owns the browser I/O the wasm does not: fetching data, the follow
+// popup and its answer, and the attribution beacons. The rules (validation,
+// links, states, queue policy) are the wasm's. Everything that can fail is
+// caught here: a host page never sees an exception from Vitrine, only a
+// one-line console warning.
 import init, { Card, Follow, checkEvent, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
 
 const defaults = {

@@ -10,9 +10,15 @@
   if (!script || window.__vitrineEmbed) return;
   window.__vitrineEmbed = true;
   var base = new URL(".", script.src);
+  // Pasted more than once: async tags run in any order, so whichever runs
+  // first reads them all, and the first in the page wins.
   var options = {};
-  var data = script.dataset;
-  for (var key in data) options[key] = data[key];
+  var tags = document.querySelectorAll("script[src]");
+  for (var i = tags.length - 1; i >= 0; i--) {
+    if (tags[i].src !== script.src) continue;
+    var data = tags[i].dataset;
+    for (var key in data) options[key] = data[key];
+  }
   var platform = options.platform || base.origin;
   var link = document.createElement("link");
   link.rel = "preconnect";

@@ -277,9 +277,16 @@ function watchViewable(element, onViewable) {
   return stop;
 }
 
-/** Page-wide defaults for every card: platform, locale, theme, layout. */
+/** Every element mounted and not destroyed, so `configure` reaches them. */
+const handles = new Set();
+
+/**
+ * Page-wide defaults for every element: platform, locale, theme, layout,
+ * placement, consent. Elements already on the page render again with them.
+ */
 export function configure(options) {
   Object.assign(defaults, options);
+  for (const handle of handles) handle.update({});
 }
 
 // One request per URL at a time, however many elements need it.
@@ -314,10 +321,14 @@ class Handle {
   #destroyed = false;
   #flow;
   #stopViewable = null;
+  // The item this card has counted an impression for: once per card per
+  // item per page view, however often it renders again.
+  #counted = null;
 
   constructor(element, options) {
     this.#element = element;
     this.#options = { ...options };
+    handles.add(this);
     // The byline's follow control follows the creator like <vitrine-follow>.
     this.#flow = new FollowFlow({
       open: (nonce, origin) => this.#card?.followOpen(nonce, origin),
@@ -403,9 +414,12 @@ class Handle {
     this.#redirect(card);
     const creator = guard(() => card.creatorId());
     if (creator && remembered(creator)) guard(() => card.followRemembered());
+    const item = guard(() => card.itemId());
+    if (item && item === this.#counted) return;
     this.#stopViewable?.();
     this.#stopViewable = null;
-    if (guard(() => card.itemId())) {
+    this.#counted = item ?? null;
+    if (item) {
       this.#track("impression", {});
       this.#stopViewable = watchViewable(this.#element, () => this.#track("viewable_impression", {}));
     } else {
@@ -431,6 +445,7 @@ class Handle {
   /** Removes the card's content and releases it. */
   destroy() {
     this.#destroyed = true;
+    handles.delete(this);
     this.#flow.stop();
     this.#stopViewable?.();
     const card = this.#card;
@@ -565,6 +580,7 @@ class FollowHandle {
 
   constructor(element, options) {
     this.#options = { ...options };
+    handles.add(this);
     this.#flow = new FollowFlow({
       open: (nonce, origin) => this.#follow?.open(nonce, origin),
       confirm: (following) => this.#follow?.confirm(following),
@@ -604,6 +620,7 @@ class FollowHandle {
   /** Removes the button's content and releases it. */
   destroy() {
     this.#destroyed = true;
+    handles.delete(this);
     this.#flow.stop();
     const follow = this.#follow;
     this.#follow = null;

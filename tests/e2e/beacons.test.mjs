@@ -245,3 +245,26 @@ test("Global Privacy Control is honoured unless the host set consent", async () 
   assert.ok(posts >= 1, "the host's explicit consent wins");
   await context.close();
 });
+
+test("rendering again (an update, configure) does not count the impression again", async () => {
+  const page = await open("/test/fixtures.html");
+  await page.evaluate(() => {
+    window.__impressions = 0;
+    document.addEventListener("vitrine:impression", () => (window.__impressions += 1));
+    const card = document.createElement("vitrine-card");
+    card.id = "again";
+    card.setAttribute("item", "itm_linen_tote");
+    document.getElementById("stage").append(card);
+  });
+  await page.waitForFunction(() => window.__impressions === 1);
+  await page.evaluate(async () => {
+    document.querySelector("#again").setAttribute("theme", "dark");
+    const { configure } = await import("/pkg/vitrine.js");
+    configure({ locale: "en" });
+  });
+  await page.waitForFunction(() =>
+    document.querySelector("#again").shadowRoot.querySelector("[part=buy]").textContent === "Buy on Weidian");
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__impressions), 1);
+  await page.close();
+});

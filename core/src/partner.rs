@@ -448,6 +448,11 @@ impl Registry {
 
     /// The partner claiming `host`, with its rule.
     pub fn claiming(&self, host: &str) -> Option<(Partner, &Rule)> {
+        self.partners().find(|(_, rule)| rule.claims(host))
+    }
+
+    /// Every partner allowed, the built-in four first.
+    pub fn partners(&self) -> impl Iterator<Item = (Partner, &Rule)> {
         const KINDS: [Partner; 4] = [
             Partner::Taobao,
             Partner::Tmall,
@@ -460,9 +465,7 @@ impl Registry {
             .iter()
             .enumerate()
             .map(|(i, rule)| (Partner::Configured(i as u16), rule));
-        builtin
-            .chain(configured)
-            .find(|(_, rule)| rule.claims(host))
+        builtin.chain(configured)
     }
 
     /// A partner's rule. Partners come from this registry, so a configured

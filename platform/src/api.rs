@@ -2,10 +2,12 @@
 
 use crate::links::{is_placement, new_click_id, Claims, Secret};
 use crate::store::{ClickRow, CreatorRow, ItemRow, Store, StoreError};
+use crate::studio;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -388,7 +390,7 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         .route("/v1/items/{id}", get(get_item))
         .route("/v1/items/{id}/link", get(mint_link))
         .route("/v1/creators/{id}", get(get_creator))
-        .route("/v1/events", axum::routing::post(crate::collector::collect))
+        .route("/v1/events", post(crate::collector::collect))
         .route("/v1/reports", get(crate::report::report))
         .route("/v1/live", get(crate::dashboard::live))
         .route("/v1/{*rest}", get(api_not_found))
@@ -429,6 +431,23 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         )
         .route("/intent.js", get(crate::intent::script))
         .route("/intent.css", get(crate::intent::style))
+        .route("/signout", post(crate::intent::signout))
+        .route("/studio", get(studio::home))
+        .route("/studio/new", get(studio::new_item))
+        .route("/studio/items", post(studio::create_item))
+        .route(
+            "/studio/items/{id}",
+            get(studio::edit_item).post(studio::update_item),
+        )
+        .route("/studio/items/{id}/publish", post(studio::publish))
+        // Room to read an oversized picture and refuse it with a reason.
+        .route(
+            "/studio/media",
+            post(studio::upload).layer(DefaultBodyLimit::max(4 * studio::MAX_PICTURE_BYTES)),
+        )
+        .route("/studio/link", get(studio::check_link))
+        .route("/studio.js", get(studio::script))
+        .route("/studio.css", get(studio::style))
         .route("/dashboard", get(crate::dashboard::page))
         .route("/dashboard.js", get(crate::dashboard::script))
         .route("/dashboard.css", get(crate::dashboard::style))
@@ -456,7 +475,7 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::SqliteStore;
     use axum::body::Body;
@@ -495,7 +514,7 @@ mod tests {
     }
 
     /// The app and its store, for tests that look at what was recorded.
-    fn app_and_store() -> (Router, Arc<dyn Store>) {
+    pub(crate) fn app_and_store() -> (Router, Arc<dyn Store>) {
         let (store, dir) = seeded_store("app");
         let state = AppState::new(
             store.clone(),
@@ -608,10 +627,10 @@ mod tests {
         let mut item = crate::seed::items().remove(0);
         item.id = "itm_yoshop".into();
         item.store_url = "http://m.yoshop.example/p/AB12?ref=feed".into();
-        store.insert_item(&item).unwrap();
+        store.save_item(&item).unwrap();
         item.id = "itm_refused".into();
         item.store_url = "https://evil.example/item.htm?id=1".into();
-        store.insert_item(&item).unwrap();
+        store.save_item(&item).unwrap();
         let registry = crate::partners::parse(
             r#"{"partners": [{"key": "yoshop", "name": "Yo Shop", "domains": ["yoshop.example"], "item_path": "/p/{id}",
                 "alphanumeric_ids": true, "canonical": "https://www.yoshop.example/p/{id}"}]}"#,
@@ -647,12 +666,24 @@ mod tests {
 
     /// A request with headers and an optional form body; the status, headers
     /// and body text of the answer.
-    async fn send(
+    pub(crate) async fn send(
         app: &Router,
         method: &str,
         uri: &str,
         headers: &[(&str, &str)],
         form: Option<&str>,
+    ) -> (StatusCode, HeaderMap, String) {
+        let form = form.map(|f| ("application/x-www-form-urlencoded", f.as_bytes().to_vec()));
+        request(app, method, uri, headers, form).await
+    }
+
+    /// A request with headers and an optional body of a content type.
+    pub(crate) async fn request(
+        app: &Router,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
     ) -> (StatusCode, HeaderMap, String) {
         let mut request = Request::builder()
             .method(method)
@@ -661,10 +692,10 @@ mod tests {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let body = match form {
-            Some(f) => {
-                request = request.header("content-type", "application/x-www-form-urlencoded");
-                Body::from(f.to_owned())
+        let body = match body {
+            Some((content_type, bytes)) => {
+                request = request.header("content-type", content_type);
+                Body::from(bytes)
             }
             None => Body::empty(),
         };

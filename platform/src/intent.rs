@@ -9,7 +9,7 @@
 
 use crate::accounts::{
     csrf_ok, csrf_token, new_session_token, session_cookie, session_from_cookies, session_key,
-    verify_password, SESSION_SECONDS,
+    verify_password, SESSION_COOKIE, SESSION_SECONDS,
 };
 use crate::api::{base_url, blocking, ApiError, AppState};
 use crate::store::{now_ms, CreatorRow, ReaderRow};
@@ -96,8 +96,8 @@ impl Intent {
     }
 }
 
-/// The signed-in reader, and their session key.
-async fn reader(
+/// The signed-in account, and its session key.
+pub(crate) async fn reader(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(ReaderRow, String)>, ApiError> {
@@ -236,12 +236,12 @@ pub struct FollowForm {
 /// Refuses a request another site made: browsers say so in `Sec-Fetch-Site`
 /// and `Origin`; a request that carries neither must still hold the CSRF
 /// token, which only this platform's page has.
-fn same_site_only(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn same_site_only(headers: &HeaderMap) -> Result<(), ApiError> {
     let forbidden = || {
         ApiError::new(
             StatusCode::FORBIDDEN,
             "cross_site",
-            "a follow must come from the platform's own page",
+            "this must come from the platform's own page",
         )
     };
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
@@ -398,6 +398,46 @@ pub async fn signin(
     Ok((
         StatusCode::SEE_OTHER,
         [(header::SET_COOKIE, cookie), (header::LOCATION, location)],
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SignoutForm {
+    csrf: String,
+}
+
+/// `POST /signout`: ends the session (only from the platform's own page,
+/// with its CSRF token), then offers to sign in again.
+pub async fn signout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignoutForm>,
+) -> Result<Response, ApiError> {
+    same_site_only(&headers)?;
+    if let Some((_, key)) = reader(&state, &headers).await? {
+        if !csrf_ok(&state.secret, &key, &form.csrf) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "the form's token is missing or wrong",
+            ));
+        }
+        blocking(&state, move |s| s.end_session(&key)).await?;
+    }
+    let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0");
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (
+                header::SET_COOKIE,
+                HeaderValue::from_str(&expired).expect("a plain ASCII cookie"),
+            ),
+            (
+                header::LOCATION,
+                HeaderValue::from_static("/signin?next=/studio"),
+            ),
+        ],
     )
         .into_response())
 }

@@ -15,6 +15,7 @@ mod partners;
 mod report;
 mod seed;
 mod store;
+mod studio;
 
 use std::sync::Arc;
 

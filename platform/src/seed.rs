@@ -108,14 +108,44 @@ pub const READERS: [(&str, &str, &str); 3] = [
     ("rd_meimei", "美美", "meimei@vitrine.demo"),
 ];
 
+/// The demo creators' own accounts, for the studio: (account id, name,
+/// email, creator id). Same password as the readers.
+pub const CREATOR_ACCOUNTS: [(&str, &str, &str, &str); 3] = [
+    ("rd_lin", "林小满", "lin@vitrine.demo", "cr_linxiaoman"),
+    ("rd_maya", "Maya Chen", "maya@vitrine.demo", "cr_mayachen"),
+    ("rd_chenmo", "陈默", "chenmo@vitrine.demo", "cr_chenmo"),
+];
+
 /// The demo readers' password (printed in the README, for the demo only).
 pub const DEMO_PASSWORD: &str = "vitrine-demo";
 
-/// Seeds an empty store; does nothing to one that has content.
-pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
-    if !store.is_empty()? {
-        return Ok(false);
+fn demo_account(id: &str, name: &str, email: &str) -> ReaderRow {
+    ReaderRow {
+        id: id.into(),
+        name: name.into(),
+        email: email.into(),
+        password_hash: crate::accounts::hash_password(DEMO_PASSWORD),
     }
+}
+
+/// Seeds an empty store (`true`); a store with content keeps it. Either
+/// way the demo creators get their studio accounts if they lack them, so a
+/// database made before the studio existed gains them too.
+pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
+    let fresh = store.is_empty()?;
+    if fresh {
+        seed(store)?;
+    }
+    for (id, name, email, creator) in CREATOR_ACCOUNTS {
+        if store.creator(creator)?.is_some() && store.reader_by_email(email)?.is_none() {
+            store.insert_reader(&demo_account(id, name, email))?;
+            store.link_account(id, creator)?;
+        }
+    }
+    Ok(fresh)
+}
+
+fn seed(store: &dyn Store) -> StoreResult<()> {
     for (name, svg) in seed_media() {
         store.insert_media(name, "image/svg+xml", svg.as_bytes())?;
     }
@@ -123,16 +153,10 @@ pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
         store.insert_creator(&c)?;
     }
     for i in items() {
-        store.insert_item(&i)?;
+        store.save_item(&i)?;
     }
     for (id, name, email) in READERS {
-        let password_hash = crate::accounts::hash_password(DEMO_PASSWORD);
-        store.insert_reader(&ReaderRow {
-            id: id.into(),
-            name: name.into(),
-            email: email.into(),
-            password_hash,
-        })?;
+        store.insert_reader(&demo_account(id, name, email))?;
     }
-    Ok(true)
+    Ok(())
 }

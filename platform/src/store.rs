@@ -33,6 +33,14 @@ pub struct ItemRow {
     pub creator_id: String,
 }
 
+/// An item as its creator sees it in the studio.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StudioItem {
+    pub item: ItemRow,
+    /// Unpublished items are not served: embeds of them show the fallback.
+    pub published: bool,
+}
+
 /// A click on a buy link, however it reached us.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClickRow {
@@ -122,7 +130,6 @@ pub trait Store: Send + Sync + 'static {
     fn creator(&self, id: &str) -> StoreResult<Option<CreatorRow>>;
     fn media(&self, name: &str) -> StoreResult<Option<Media>>;
     fn insert_creator(&self, creator: &CreatorRow) -> StoreResult<()>;
-    fn insert_item(&self, item: &ItemRow) -> StoreResult<()>;
     fn insert_media(&self, name: &str, content_type: &str, bytes: &[u8]) -> StoreResult<()>;
     /// Whether nothing has been stored yet (first start).
     fn is_empty(&self) -> StoreResult<bool>;
@@ -140,6 +147,22 @@ pub trait Store: Send + Sync + 'static {
     /// Unfollows; `false` when the reader did not follow.
     fn unfollow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool>;
     fn is_following(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool>;
+    /// Ends a session (signing out); `false` when there was none.
+    fn end_session(&self, key: &str) -> StoreResult<bool>;
+    /// Lets an account act as a creator in the studio.
+    fn link_account(&self, reader_id: &str, creator_id: &str) -> StoreResult<()>;
+    /// The creator an account acts as, if any.
+    fn account_creator(&self, reader_id: &str) -> StoreResult<Option<CreatorRow>>;
+    /// A creator's items, published or not, newest first: what the studio lists.
+    fn studio_items(&self, creator_id: &str) -> StoreResult<Vec<StudioItem>>;
+    /// One item, published or not (the API's [`Store::item`] sees only
+    /// published ones).
+    fn studio_item(&self, id: &str) -> StoreResult<Option<StudioItem>>;
+    /// Stores an item: a new id is added (published), a known one replaced
+    /// in place, keeping its place in the list and its published state.
+    fn save_item(&self, item: &ItemRow) -> StoreResult<()>;
+    /// Publishes or unpublishes; `false` when there is no such item.
+    fn set_published(&self, id: &str, published: bool) -> StoreResult<bool>;
     /// Stores events in one transaction: `true` for each one new, `false`
     /// for one already stored (same id). A `click` also records its click
     /// (the same click a `/r/` redirect records, counted once).
@@ -248,6 +271,11 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_item ON events(item_id, type, ts);
 CREATE INDEX IF NOT EXISTS events_by_creator ON events(creator_id, type, ts);
+-- Accounts that act as a creator in the studio.
+CREATE TABLE IF NOT EXISTS creator_accounts (
+    reader_id TEXT PRIMARY KEY REFERENCES readers(id),
+    creator_id TEXT NOT NULL REFERENCES creators(id)
+);
 CREATE TABLE IF NOT EXISTS media (
     name TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,
@@ -364,25 +392,6 @@ impl Store for SqliteStore {
         self.conn().execute(
             "INSERT INTO creators (id, name, avatar_path, bio, followers, verified) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![c.id, c.name, c.avatar_path, c.bio, c.followers as i64, c.verified],
-        )?;
-        Ok(())
-    }
-
-    fn insert_item(&self, i: &ItemRow) -> StoreResult<()> {
-        self.conn().execute(
-            &format!("INSERT INTO items ({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-            params![
-                i.id,
-                i.title,
-                i.image_path,
-                i.reason,
-                i.price_amount,
-                i.original_amount,
-                i.currency,
-                i.stock.map(|n| n as i64),
-                i.store_url,
-                i.creator_id
-            ],
         )?;
         Ok(())
     }
@@ -584,4 +593,94 @@ impl Store for SqliteStore {
             .conn()
             .query_row(sql, params![reader_id, creator_id], |r| r.get(0))?)
     }
+
+    fn end_session(&self, key: &str) -> StoreResult<bool> {
+        let n = self
+            .conn()
+            .execute("DELETE FROM sessions WHERE key = ?1", [key])?;
+        Ok(n == 1)
+    }
+
+    fn link_account(&self, reader_id: &str, creator_id: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO creator_accounts (reader_id, creator_id) VALUES (?1, ?2)",
+            params![reader_id, creator_id],
+        )?;
+        Ok(())
+    }
+
+    fn account_creator(&self, reader_id: &str) -> StoreResult<Option<CreatorRow>> {
+        let id: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT creator_id FROM creator_accounts WHERE reader_id = ?1",
+                [reader_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => self.creator(&id),
+            None => Ok(None),
+        }
+    }
+
+    fn studio_items(&self, creator_id: &str) -> StoreResult<Vec<StudioItem>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS}, published FROM items WHERE creator_id = ?1 ORDER BY seq DESC"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map([creator_id], studio_item_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn studio_item(&self, id: &str) -> StoreResult<Option<StudioItem>> {
+        let sql = format!("SELECT {ITEM_COLUMNS}, published FROM items WHERE id = ?1");
+        Ok(self
+            .conn()
+            .query_row(&sql, [id], studio_item_row)
+            .optional()?)
+    }
+
+    fn save_item(&self, i: &ItemRow) -> StoreResult<()> {
+        self.conn().execute(
+            &format!(
+                "INSERT INTO items ({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 ON CONFLICT(id) DO UPDATE SET title = excluded.title, image_path = excluded.image_path, \
+                 reason = excluded.reason, price_amount = excluded.price_amount, \
+                 original_amount = excluded.original_amount, currency = excluded.currency, \
+                 stock = excluded.stock, store_url = excluded.store_url"
+            ),
+            params![
+                i.id,
+                i.title,
+                i.image_path,
+                i.reason,
+                i.price_amount,
+                i.original_amount,
+                i.currency,
+                i.stock.map(|n| n as i64),
+                i.store_url,
+                i.creator_id
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn set_published(&self, id: &str, published: bool) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "UPDATE items SET published = ?2 WHERE id = ?1",
+            params![id, published],
+        )?;
+        Ok(n == 1)
+    }
+}
+
+fn studio_item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StudioItem> {
+    Ok(StudioItem {
+        item: item_row(r)?,
+        published: r.get(10)?,
+    })
 }

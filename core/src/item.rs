@@ -88,11 +88,11 @@ pub struct Creator {
 /// Where a creator's fields are named in errors: inside an item, or on its
 /// own (`GET /v1/creators/{id}`).
 pub struct CreatorPaths {
-    id: &'static str,
-    name: &'static str,
-    avatar: &'static str,
-    followers: &'static str,
-    verified: &'static str,
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) avatar: &'static str,
+    pub(crate) followers: &'static str,
+    pub(crate) verified: &'static str,
 }
 
 /// A creator inside an item: `item.creator.name`.
@@ -199,7 +199,7 @@ pub(crate) fn string<N: Node>(
     }
 }
 
-fn text<N: Node>(
+pub(crate) fn text<N: Node>(
     parent: &N,
     key: &str,
     field: &'static str,

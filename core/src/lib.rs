@@ -36,5 +36,6 @@ pub mod json;
 pub mod link;
 pub mod locale;
 pub mod partner;
+pub mod proof;
 #[cfg(feature = "url")]
 pub mod whatwg;

@@ -41,9 +41,32 @@ pub struct AppState {
     pub live: crate::collector::Live,
 }
 
+/// The product a store link is about, by this platform's partners.
+pub fn product_of(link: &str, registry: &Registry) -> Option<String> {
+    canonicalize(link, &UrlCrate, registry)
+        .ok()
+        .map(|c| vitrine_core::proof::product_key(&c, registry))
+}
+
+/// Gives every item whose product is unknown its product, where the link
+/// rules now recognise it: items stored before products were, or before a
+/// partner was configured.
+fn backfill_products(store: &dyn Store, registry: &Registry) -> Result<(), StoreError> {
+    for item in store.items_without_product()? {
+        if let Some(key) = product_of(&item.store_url, registry) {
+            store.set_product_key(&item.id, &key)?;
+        }
+    }
+    Ok(())
+}
+
 impl AppState {
-    /// The state for a store: the collector's writer is started here.
+    /// The state for a store: the collector's writer is started here, and
+    /// items stored without a product get one.
     pub fn new(store: Arc<dyn Store>, secret: Secret, registry: Registry) -> AppState {
+        if let Err(e) = backfill_products(store.as_ref(), &registry) {
+            eprintln!("vitrine-platform: could not match stored items to products: {e}");
+        }
         let (live, _) = tokio::sync::broadcast::channel(1024);
         let collector = crate::collector::Collector::start(store.clone(), live.clone());
         AppState {
@@ -390,6 +413,7 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         .route("/v1/items/{id}", get(get_item))
         .route("/v1/items/{id}/link", get(mint_link))
         .route("/v1/creators/{id}", get(get_creator))
+        .route("/v1/proof", get(crate::proof::proof))
         .route("/v1/events", post(crate::collector::collect))
         .route("/v1/reports", get(crate::report::report))
         .route("/v1/live", get(crate::dashboard::live))
@@ -627,10 +651,10 @@ pub(crate) mod tests {
         let mut item = crate::seed::items().remove(0);
         item.id = "itm_yoshop".into();
         item.store_url = "http://m.yoshop.example/p/AB12?ref=feed".into();
-        store.save_item(&item).unwrap();
+        store.save_item(&item, None).unwrap();
         item.id = "itm_refused".into();
         item.store_url = "https://evil.example/item.htm?id=1".into();
-        store.save_item(&item).unwrap();
+        store.save_item(&item, None).unwrap();
         let registry = crate::partners::parse(
             r#"{"partners": [{"key": "yoshop", "name": "Yo Shop", "domains": ["yoshop.example"], "item_path": "/p/{id}",
                 "alphanumeric_ids": true, "canonical": "https://www.yoshop.example/p/{id}"}]}"#,

@@ -3,6 +3,7 @@
 
 use crate::media::seed_media;
 use crate::store::{CreatorRow, ItemRow, ReaderRow, Store, StoreResult};
+use vitrine_core::partner::Registry;
 
 fn creator(
     id: &str,
@@ -94,6 +95,14 @@ pub fn items() -> Vec<ItemRow> {
         item("itm_nc_headphones", "cr_mayachen", "Wireless Noise-Cancelling Headphones, 30 h Battery", "headphones.svg",
             "I flew 14 hours with these and forgot they were on. Best cancellation per yuan I've tested.", "1899.00", Some("2399.00"), Some(5),
             "https://item.jd.com/100035246702.html"),
+        // The same tea as itm_oolong_tea, recommended by two more creators
+        // through other forms of its link: the partner store's social proof.
+        item("itm_rougui_lin", "cr_linxiaoman", "武夷岩茶 肉桂 炭焙 250g 礼盒", "tea.svg",
+            "过年送了爸妈一盒，他们说比以前买的都香。我自己留了一盒，下午泡一壶，整个人都慢下来。", "238.00", Some("298.00"), Some(120),
+            "https://detail.m.tmall.com/item.htm?id=589123456789&spm=a2141.7631564.0.0"),
+        item("itm_rougui_maya", "cr_mayachen", "Wuyi Rock Tea, Rou Gui, Charcoal Roasted, 250 g", "tea.svg",
+            "Not a tech pick, but my desk's favourite: a clean cinnamon finish, and still sweet on the sixth steep.", "238.00", None, Some(120),
+            "http://item.taobao.com/item.htm?id=589123456789&ali_trackid=2:mm_0:1"),
         item("itm_ceramic_mug", "cr_linxiaoman", "手作粗陶马克杯 350ml 哑光釉 可进洗碗机", "mug.svg",
             "每天早上用它喝咖啡，杯壁厚实不烫手，哑光釉摸起来很舒服，用了半年没有一点磨损。", "89.00", Some("129.00"), Some(37),
             "https://item.taobao.com/item.htm?id=624519851234"),
@@ -129,12 +138,20 @@ fn demo_account(id: &str, name: &str, email: &str) -> ReaderRow {
 }
 
 /// Seeds an empty store (`true`); a store with content keeps it. Either
-/// way the demo creators get their studio accounts if they lack them, so a
-/// database made before the studio existed gains them too.
+/// way, demo items and the demo creators' studio accounts that the
+/// database lacks are added, so a database made by an earlier version
+/// gains what was added since.
 pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
     let fresh = store.is_empty()?;
     if fresh {
         seed(store)?;
+    }
+    // Demo items added since the database was made.
+    for i in items() {
+        if store.studio_item(&i.id)?.is_none() && store.creator(&i.creator_id)?.is_some() {
+            let product = crate::api::product_of(&i.store_url, &Registry::new(None));
+            store.save_item(&i, product.as_deref())?;
+        }
     }
     for (id, name, email, creator) in CREATOR_ACCOUNTS {
         if store.creator(creator)?.is_some() && store.reader_by_email(email)?.is_none() {
@@ -151,9 +168,6 @@ fn seed(store: &dyn Store) -> StoreResult<()> {
     }
     for c in creators() {
         store.insert_creator(&c)?;
-    }
-    for i in items() {
-        store.save_item(&i)?;
     }
     for (id, name, email) in READERS {
         store.insert_reader(&demo_account(id, name, email))?;

@@ -158,9 +158,19 @@ pub trait Store: Send + Sync + 'static {
     /// One item, published or not (the API's [`Store::item`] sees only
     /// published ones).
     fn studio_item(&self, id: &str) -> StoreResult<Option<StudioItem>>;
-    /// Stores an item: a new id is added (published), a known one replaced
-    /// in place, keeping its place in the list and its published state.
-    fn save_item(&self, item: &ItemRow) -> StoreResult<()>;
+    /// Stores an item: a new id is added (published, recommended now), a
+    /// known one replaced in place, keeping its place in the list, its
+    /// published state and when it was first recommended. `product_key` is
+    /// the product its link is about (`vitrine_core::proof::product_key`),
+    /// `None` for a link no partner claims.
+    fn save_item(&self, item: &ItemRow, product_key: Option<&str>) -> StoreResult<()>;
+    /// Published items for one product, with their creators and when they
+    /// were recommended (ms): the social proof for that product.
+    fn recommendations(&self, product_key: &str) -> StoreResult<Vec<(ItemRow, CreatorRow, i64)>>;
+    /// Items whose product is not known yet (stored before products were,
+    /// or with a link no partner claimed then).
+    fn items_without_product(&self) -> StoreResult<Vec<ItemRow>>;
+    fn set_product_key(&self, item_id: &str, product_key: &str) -> StoreResult<()>;
     /// Publishes or unpublishes; `false` when there is no such item.
     fn set_published(&self, id: &str, published: bool) -> StoreResult<bool>;
     /// Stores events in one transaction: `true` for each one new, `false`
@@ -225,7 +235,9 @@ CREATE TABLE IF NOT EXISTS items (
     stock INTEGER,
     store_url TEXT NOT NULL,
     creator_id TEXT NOT NULL REFERENCES creators(id),
-    published INTEGER NOT NULL DEFAULT 1
+    published INTEGER NOT NULL DEFAULT 1,
+    product_key TEXT,
+    recommended_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS clicks (
     click_id TEXT PRIMARY KEY,
@@ -323,6 +335,7 @@ impl SqliteStore {
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
         let conn = Connection::open(dir.join("vitrine.db"))?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -644,14 +657,14 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn save_item(&self, i: &ItemRow) -> StoreResult<()> {
+    fn save_item(&self, i: &ItemRow, product_key: Option<&str>) -> StoreResult<()> {
         self.conn().execute(
             &format!(
-                "INSERT INTO items ({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                "INSERT INTO items ({ITEM_COLUMNS}, product_key, recommended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
                  ON CONFLICT(id) DO UPDATE SET title = excluded.title, image_path = excluded.image_path, \
                  reason = excluded.reason, price_amount = excluded.price_amount, \
                  original_amount = excluded.original_amount, currency = excluded.currency, \
-                 stock = excluded.stock, store_url = excluded.store_url"
+                 stock = excluded.stock, store_url = excluded.store_url, product_key = excluded.product_key"
             ),
             params![
                 i.id,
@@ -663,8 +676,47 @@ impl Store for SqliteStore {
                 i.currency,
                 i.stock.map(|n| n as i64),
                 i.store_url,
-                i.creator_id
+                i.creator_id,
+                product_key,
+                now_ms()
             ],
+        )?;
+        Ok(())
+    }
+
+    fn recommendations(&self, product_key: &str) -> StoreResult<Vec<(ItemRow, CreatorRow, i64)>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS}, recommended_ms FROM items WHERE product_key = ?1 AND published = 1"
+        );
+        let rows = conn
+            .prepare(&sql)?
+            .query_map([product_key], |r| Ok((item_row(r)?, r.get::<_, i64>(10)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(conn);
+        let mut out = Vec::with_capacity(rows.len());
+        for (item, at) in rows {
+            if let Some(creator) = self.creator(&item.creator_id)? {
+                out.push((item, creator, at));
+            }
+        }
+        Ok(out)
+    }
+
+    fn items_without_product(&self) -> StoreResult<Vec<ItemRow>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE product_key IS NULL");
+        let rows = conn
+            .prepare(&sql)?
+            .query_map([], item_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn set_product_key(&self, item_id: &str, product_key: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "UPDATE items SET product_key = ?2 WHERE id = ?1",
+            params![item_id, product_key],
         )?;
         Ok(())
     }
@@ -676,6 +728,24 @@ impl Store for SqliteStore {
         )?;
         Ok(n == 1)
     }
+}
+
+/// Brings a database made by an earlier version up to the current schema.
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    let columns = conn
+        .prepare("SELECT name FROM pragma_table_info('items')")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    if !columns.iter().any(|c| c == "product_key") {
+        conn.execute_batch(
+            "ALTER TABLE items ADD COLUMN product_key TEXT; \
+             ALTER TABLE items ADD COLUMN recommended_ms INTEGER NOT NULL DEFAULT 0;",
+        )?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS items_by_product ON items(product_key) WHERE published = 1;",
+    )?;
+    Ok(())
 }
 
 fn studio_item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StudioItem> {

@@ -746,7 +746,8 @@ async fn save(
     };
     match check_draft(&draft, &id, &creator, &state.registry, picture_ok) {
         Ok(row) => {
-            blocking(&state, move |s| s.save_item(&row)).await?;
+            let product = crate::api::product_of(&row.store_url, &state.registry);
+            blocking(&state, move |s| s.save_item(&row, product.as_deref())).await?;
             Ok(see_other(&format!("/studio/items/{id}?saved")))
         }
         Err(problems) => {

@@ -48,6 +48,13 @@ export interface CommonOptions {
   /** "zh-CN" (default) or "en"; other languages fall back to English. */
   locale?: Locale;
   theme?: Theme;
+  /** Where the element is shown, carried in the attribution. Default: the page's host name. */
+  placement?: string;
+  /**
+   * Attribution beacons: "granted", "denied" (nothing is sent; DOM events
+   * still fire). Default: sent, unless the browser sends Global Privacy Control.
+   */
+  consent?: "granted" | "denied";
 }
 
 export interface CardOptions extends CommonOptions {
@@ -56,8 +63,6 @@ export interface CardOptions extends CommonOptions {
   /** Or the item's id, fetched from the platform. */
   itemId?: string;
   layout?: Layout;
-  /** Where the card is shown, carried in the attribution. Default: the page's host name. */
-  placement?: string;
   /**
    * "direct" (default): the buy button links straight to the partner, with a
    * fresh click id per click. "redirect": through the platform's signed
@@ -99,6 +104,27 @@ export interface FollowHandle {
  */
 export function mountFollow(element: HTMLElement, options: FollowOptions): FollowHandle;
 
+export interface ProofOptions extends CommonOptions {
+  /**
+   * The product page the strip is about, in any form of the partner's link.
+   * Default: the page's `<link rel="canonical">`, then the page's own URL.
+   */
+  url?: string;
+}
+
+/** What `mountProof` returns. */
+export interface ProofHandle {
+  update(options: Partial<ProofOptions>): void;
+  destroy(): void;
+}
+
+/**
+ * Mounts the social-proof strip in `element`: which creators recommend this
+ * product and why, each with a follow control. Takes no space when nobody
+ * does. Never throws.
+ */
+export function mountProof(element: HTMLElement, options?: ProofOptions): ProofHandle;
+
 /** Sets page-wide defaults for every element. */
 export function configure(options: CommonOptions & { layout?: Layout }): void;
 
@@ -108,9 +134,59 @@ export interface VitrineCardElement extends HTMLElement {}
 /** `<vitrine-follow creator="cr_…" size count locale theme platform>`. */
 export interface VitrineFollowElement extends HTMLElement {}
 
+/** `<vitrine-proof url="…" locale theme platform placement>`. */
+export interface VitrineProofElement extends HTMLElement {}
+
+/** What happened, as the platform's report counts it. */
+export type VitrineEventType =
+  | "impression"
+  | "viewable_impression"
+  | "click"
+  | "follow_click"
+  | "follow_confirmed"
+  | "render_error"
+  | "proof_impression"
+  | "proof_viewable_impression"
+  | "proof_expand"
+  | "creator_click";
+
+/** The `detail` of a `vitrine:<type>` DOM event (it bubbles out of the element). */
+export interface VitrineEventDetail {
+  /** Random 128-bit id (32 hex digits). */
+  id: string;
+  type: VitrineEventType;
+  placement: string;
+  /** The page's origin and path. */
+  page: string;
+  /** Milliseconds since the Unix epoch. */
+  ts: number;
+  sdk: string;
+  /** The page view's random id. */
+  view: string;
+  item?: string;
+  creator?: string;
+  /** Clicks: the click id in the buy link. */
+  click?: string;
+  /** `render_error`: why, naming the field. */
+  reason?: string;
+}
+
 declare global {
   interface HTMLElementTagNameMap {
     "vitrine-card": VitrineCardElement;
     "vitrine-follow": VitrineFollowElement;
+    "vitrine-proof": VitrineProofElement;
+  }
+  interface HTMLElementEventMap {
+    "vitrine:impression": CustomEvent<VitrineEventDetail>;
+    "vitrine:viewable_impression": CustomEvent<VitrineEventDetail>;
+    "vitrine:click": CustomEvent<VitrineEventDetail>;
+    "vitrine:follow_click": CustomEvent<VitrineEventDetail>;
+    "vitrine:follow_confirmed": CustomEvent<VitrineEventDetail>;
+    "vitrine:render_error": CustomEvent<VitrineEventDetail>;
+    "vitrine:proof_impression": CustomEvent<VitrineEventDetail>;
+    "vitrine:proof_viewable_impression": CustomEvent<VitrineEventDetail>;
+    "vitrine:proof_expand": CustomEvent<VitrineEventDetail>;
+    "vitrine:creator_click": CustomEvent<VitrineEventDetail>;
   }
 }

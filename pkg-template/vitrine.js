@@ -1,11 +1,12 @@
-// Vitrine SDK entry: loads the wasm once, defines <vitrine-card> and
-// <vitrine-follow>, exports the JS API (mountCard, mountFollow, configure),
+// Vitrine SDK entry: loads the wasm once, defines <vitrine-card>,
+// <vitrine-follow> and <vitrine-proof>, exports the JS API (mountCard,
+// mountFollow, mountProof, configure),
 // and owns the browser I/O the wasm does not: fetching data, the follow
 // popup and its answer, and the attribution beacons. The rules (validation,
 // links, states, queue policy) are the wasm's. Everything that can fail is
 // caught here: a host page never sees an exception from Vitrine, only a
 // one-line console warning.
-import init, { Card, Follow, checkEvent, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
+import init, { Card, Follow, Proof, checkEvent, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
 
 const defaults = {
   // By default the platform is wherever the SDK was loaded from, and the
@@ -46,6 +47,7 @@ function look(css, html) {
 }
 const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__");
 const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__");
+const PROOF = look("__VITRINE_PROOF_CSS__", "__VITRINE_PROOF_HTML__");
 
 /**
  * Gives `element` its open shadow root, with the look's stylesheet
@@ -53,7 +55,7 @@ const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__");
  * skeleton: the template marked loading with the options' layout, size and
  * theme. These few rules mirror the wasm's, so both draw the same box.
  */
-function prepare(element, options, kind) {
+function prepare(element, options, kind, state = "loading") {
   if (!kind.sheet) {
     kind.sheet = new CSSStyleSheet();
     kind.sheet.replaceSync(kind.css);
@@ -65,7 +67,7 @@ function prepare(element, options, kind) {
   if (!root.firstChild) {
     const content = kind.template.content.cloneNode(true);
     const box = content.firstElementChild;
-    box.dataset.state = "loading";
+    box.dataset.state = state;
     box.dataset.theme = options.theme === "light" || options.theme === "dark" ? options.theme : "auto";
     box.dataset.layout = options.layout === "compact" ? "compact" : "full";
     box.dataset.size = options.size === "large" ? "large" : "small";
@@ -628,6 +630,170 @@ class FollowHandle {
   }
 }
 
+// ---- Social proof on a store's product page --------------------------------
+
+/** The product page a strip is about: its `url`, else the page's canonical link, else the page. */
+function productPage(options) {
+  try {
+    const given = options.url ?? document.querySelector('link[rel="canonical"]')?.getAttribute("href") ?? location.href;
+    return new URL(given, document.baseURI).href;
+  } catch {
+    return String(options.url ?? "");
+  }
+}
+
+// Whether a product page had recommendations when last asked (this tab):
+// a strip that knows takes its box in the very first frame, or none at all.
+// One that does not takes no space until the answer says.
+const PROOF_HINT = "vitrine.proof.";
+function proofHint(url) {
+  try {
+    const hint = sessionStorage.getItem(PROOF_HINT + url);
+    return hint === "1" ? "loading" : hint === "0" ? "empty" : "deciding";
+  } catch {
+    return "deciding";
+  }
+}
+function rememberProof(url, shown) {
+  try {
+    sessionStorage.setItem(PROOF_HINT + url, shown ? "1" : "0");
+  } catch {
+    // Storage off: the next view decides again.
+  }
+}
+
+class ProofHandle {
+  #element;
+  #options;
+  #proof = null;
+  #destroyed = false;
+  #flows = new Map();
+  #stopViewable = null;
+  // The product page whose impressions this strip counted (once per page view).
+  #counted = null;
+
+  constructor(element, options) {
+    this.#element = element;
+    this.#options = { ...options };
+    handles.add(this);
+    const page = productPage(merged(this.#options));
+    const root = guard(() => prepare(element, merged(this.#options), PROOF, proofHint(page)));
+    root?.addEventListener("click", (event) => this.#click(event));
+    load().then(
+      () => {
+        if (this.#destroyed) return;
+        this.#proof = guard(() => new Proof(element, PROOF.template));
+        this.#render();
+      },
+      () => element.shadowRoot?.replaceChildren(),
+    );
+  }
+
+  #click(event) {
+    const proof = this.#proof;
+    if (!proof) return;
+    const target = event.target;
+    if (target.closest?.(".more")) {
+      const open = guard(() => proof.toggle());
+      if (open) this.#track("proof_expand", guard(() => proof.slot(0)));
+      return;
+    }
+    const follow = target.closest?.(".follow[href]");
+    if (follow) return this.#flow(follow.dataset.creator).click(event);
+    if (target.closest?.(".name[href]")) {
+      const slot = target.closest("[data-creator]");
+      if (slot) this.#track("creator_click", slot.dataset.item + " " + slot.dataset.creator);
+    }
+  }
+
+  /** The follow flow for one creator of the strip. */
+  #flow(creator) {
+    let flow = this.#flows.get(creator);
+    if (!flow) {
+      flow = new FollowFlow({
+        open: (nonce, origin) => this.#proof?.followOpen(creator, nonce, origin),
+        confirm: (following) => this.#proof?.followConfirm(creator, following),
+        dismiss: () => this.#proof?.followDismiss(creator),
+        state: () => this.#proof?.followState(creator),
+        creator: () => creator,
+        track: (type) => track(this.#element, merged(this.#options), type, { creator }),
+      });
+      this.#flows.set(creator, flow);
+    }
+    return flow;
+  }
+
+  #render() {
+    const proof = this.#proof;
+    if (!proof) return;
+    const options = merged(this.#options);
+    const page = productPage(options);
+    const url = guard(() => proof.render({ ...options, url: page, state: proofHint(page) }));
+    if (!url) return this.#shown(proof, page);
+    fetchJson(url).then(([status, body]) => {
+      if (this.#proof !== proof) return;
+      guard(() => proof.loaded(status, body));
+      this.#shown(proof, page);
+    });
+  }
+
+  // Once the answer is on screen: remember whether there was one, show the
+  // follows this site remembers, count the collapsed strip's creators.
+  #shown(proof, page) {
+    const state = guard(() => proof.state());
+    if (state === "ready" || state === "empty") rememberProof(page, state === "ready");
+    const shown = [];
+    for (let i = 0, slot; (slot = guard(() => proof.slot(i))); i++) {
+      const creator = slot.split(" ")[1];
+      if (remembered(creator)) guard(() => proof.followRemembered(creator));
+      if (i < (guard(() => proof.collapsed()) ?? 0)) shown.push(slot);
+    }
+    if (state === "error") {
+      const problem = guard(() => proof.problem());
+      if (problem) this.#track("render_error", null, { reason: problem.slice(0, 300) });
+    }
+    if (!shown.length || this.#counted === page) return;
+    this.#counted = page;
+    this.#stopViewable?.();
+    for (const slot of shown) this.#track("proof_impression", slot);
+    this.#stopViewable = watchViewable(this.#element, () => {
+      for (const slot of shown) this.#track("proof_viewable_impression", slot);
+    });
+  }
+
+  /** An event about one recommendation (`"item creator"`). */
+  #track(type, slot, fields = {}) {
+    const [item, creator] = slot?.split(" ") ?? [];
+    track(this.#element, merged(this.#options), type, { ...(item && { item }), ...(creator && { creator }), ...fields });
+  }
+
+  /** Renders again with these options merged over the current ones. */
+  update(options) {
+    Object.assign(this.#options, options);
+    this.#render();
+  }
+
+  /** Removes the strip's content and releases it. */
+  destroy() {
+    this.#destroyed = true;
+    handles.delete(this);
+    for (const flow of this.#flows.values()) flow.stop();
+    this.#stopViewable?.();
+    const proof = this.#proof;
+    this.#proof = null;
+    if (proof) guard(() => proof.destroy());
+  }
+}
+
+/**
+ * Mounts the creators' recommendations of a product in `element` (in its
+ * open shadow root). Options: url (the product page; default the page's
+ * canonical link, then the page), platform, locale, theme, placement.
+ */
+export function mountProof(element, options = {}) {
+  return new ProofHandle(element, options);
+}
+
 /**
  * Mounts a follow button for a creator in `element` (in its open shadow root).
  * Options: creator (id), platform, locale, theme, size ("small" | "large"),
@@ -696,6 +862,12 @@ defineElement(
   "vitrine-follow",
   { creator: "creator", platform: "platform", locale: "locale", theme: "theme", size: "size", count: "count", placement: "placement", consent: "consent" },
   mountFollow,
+  false,
+);
+defineElement(
+  "vitrine-proof",
+  { url: "url", platform: "platform", locale: "locale", theme: "theme", placement: "placement", consent: "consent" },
+  mountProof,
   false,
 );
 // Events a previous page view left unsent go out now.

@@ -108,6 +108,17 @@ pub(crate) fn unset_attr(el: &Element, name: &str) {
     let _ = el.remove_attribute(name);
 }
 
+pub(crate) fn attr(el: &Element, name: &str) -> Option<String> {
+    el.get_attribute(name)
+}
+
+/// A deep copy of `el` (a list row of the template), appended to `parent`.
+pub(crate) fn append_copy(parent: &Element, el: &Element) -> Option<Element> {
+    let copy: Element = el.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
+    parent.append_child(&copy).ok()?;
+    Some(copy)
+}
+
 pub(crate) fn remove(el: &Element) {
     el.remove();
 }

@@ -17,6 +17,7 @@ mod card;
 mod fill;
 mod follow;
 mod js_node;
+mod proof;
 
 pub use bindings::BrowserUrl;
 use wasm_bindgen::prelude::*;
@@ -204,6 +205,104 @@ impl Follow {
     }
 
     /// Empties the button; the handle is consumed.
+    pub fn destroy(mut self) {
+        self.0.destroy()
+    }
+}
+
+/// The social-proof strip on a store's product page (`<vitrine-proof>`).
+///
+/// Never throws. The shell owns the network, the popups and the beacons;
+/// this owns validation, rendering and each creator's follow state.
+#[wasm_bindgen]
+pub struct Proof(proof::ProofStrip);
+
+#[wasm_bindgen]
+impl Proof {
+    /// A strip that will render into `host`'s open shadow root, cloning
+    /// `template` (the parsed `proof.html`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(host: Element, template: HtmlTemplateElement) -> Proof {
+        Proof(proof::ProofStrip::new(host, template))
+    }
+
+    /// Renders a complete set of options; returns the URL of the answer to fetch.
+    pub fn render(&mut self, options: JsValue) -> Option<alloc::string::String> {
+        self.0.render(&options)
+    }
+
+    /// The answer for that URL: HTTP status (0 for none) and parsed body.
+    pub fn loaded(&mut self, status: u16, body: JsValue) {
+        self.0.loaded(status, body)
+    }
+
+    /// Opens or closes the list of every recommendation; whether it is open.
+    pub fn toggle(&mut self) -> bool {
+        self.0.toggle()
+    }
+
+    /// Recommendation `i` on screen, as `"item creator"`.
+    pub fn slot(&self, i: usize) -> Option<alloc::string::String> {
+        self.0.slot(i)
+    }
+
+    /// How many recommendations the collapsed strip shows (its impressions).
+    pub fn collapsed(&self) -> usize {
+        self.0.collapsed()
+    }
+
+    /// `deciding`, `loading`, `ready`, `empty` or `error`.
+    pub fn state(&self) -> Option<alloc::string::String> {
+        self.0.state()
+    }
+
+    /// Why the strip is not shown, if it failed.
+    pub fn problem(&self) -> Option<alloc::string::String> {
+        self.0.problem()
+    }
+
+    /// This site remembers the reader follows `creator`.
+    #[wasm_bindgen(js_name = followRemembered)]
+    pub fn follow_remembered(&mut self, creator: &str) {
+        use vitrine_core::follow::FollowEvent;
+        self.0.follow_event(creator, FollowEvent::Remembered, None);
+    }
+
+    /// `creator`'s follow control was clicked: the intent URL to open.
+    #[wasm_bindgen(js_name = followOpen)]
+    pub fn follow_open(
+        &mut self,
+        creator: &str,
+        nonce: &str,
+        origin: &str,
+    ) -> Option<alloc::string::String> {
+        use vitrine_core::follow::FollowEvent;
+        self.0
+            .follow_event(creator, FollowEvent::Clicked, Some((nonce, origin)))
+    }
+
+    /// The intent page's checked answer for `creator`.
+    #[wasm_bindgen(js_name = followConfirm)]
+    pub fn follow_confirm(&mut self, creator: &str, following: bool) {
+        use vitrine_core::follow::FollowEvent;
+        self.0
+            .follow_event(creator, FollowEvent::Confirmed { following }, None);
+    }
+
+    /// The intent page for `creator` closed without an answer.
+    #[wasm_bindgen(js_name = followDismiss)]
+    pub fn follow_dismiss(&mut self, creator: &str) {
+        use vitrine_core::follow::FollowEvent;
+        self.0.follow_event(creator, FollowEvent::Dismissed, None);
+    }
+
+    /// `follow`, `pending` or `following` for `creator`.
+    #[wasm_bindgen(js_name = followState)]
+    pub fn follow_state(&self, creator: &str) -> alloc::string::String {
+        self.0.follow_state(creator).into()
+    }
+
+    /// Empties the strip; the handle is consumed.
     pub fn destroy(mut self) {
         self.0.destroy()
     }

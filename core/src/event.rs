@@ -34,11 +34,20 @@ pub enum EventType {
     /// The SDK's offline outbox was full and dropped its oldest events:
     /// `count` says how many, so the loss is itself counted.
     QueueOverflow,
+    /// The social-proof strip on a store's page showed this recommendation
+    /// (its creator's avatar, in the collapsed strip).
+    ProofImpression,
+    /// At least half the strip was in view for one continuous second.
+    ProofViewableImpression,
+    /// The reader opened the strip's list of every recommendation.
+    ProofExpand,
+    /// The reader opened a creator's page from the strip.
+    CreatorClick,
 }
 
 impl EventType {
     /// Every type, for reports and tests.
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 11] = [
         EventType::Impression,
         EventType::ViewableImpression,
         EventType::Click,
@@ -46,6 +55,10 @@ impl EventType {
         EventType::FollowConfirmed,
         EventType::RenderError,
         EventType::QueueOverflow,
+        EventType::ProofImpression,
+        EventType::ProofViewableImpression,
+        EventType::ProofExpand,
+        EventType::CreatorClick,
     ];
 
     /// The wire name.
@@ -58,6 +71,10 @@ impl EventType {
             EventType::FollowConfirmed => "follow_confirmed",
             EventType::RenderError => "render_error",
             EventType::QueueOverflow => "queue_overflow",
+            EventType::ProofImpression => "proof_impression",
+            EventType::ProofViewableImpression => "proof_viewable_impression",
+            EventType::ProofExpand => "proof_expand",
+            EventType::CreatorClick => "creator_click",
         }
     }
 
@@ -70,7 +87,12 @@ impl EventType {
     fn needs_item(self) -> bool {
         matches!(
             self,
-            EventType::Impression | EventType::ViewableImpression | EventType::Click
+            EventType::Impression
+                | EventType::ViewableImpression
+                | EventType::Click
+                | EventType::ProofImpression
+                | EventType::ProofViewableImpression
+                | EventType::ProofExpand
         )
     }
 }
@@ -152,8 +174,10 @@ impl Event {
                 "and event.creator are required for impressions and clicks",
             );
         }
-        if matches!(kind, EventType::FollowClick | EventType::FollowConfirmed)
-            && creator_id.is_none()
+        if matches!(
+            kind,
+            EventType::FollowClick | EventType::FollowConfirmed | EventType::CreatorClick
+        ) && creator_id.is_none()
         {
             return err("event.creator", "is required for follow events");
         }

@@ -472,6 +472,7 @@ pub fn router(state: AppState, www: &std::path::Path, pkg: &std::path::Path) -> 
         .route("/studio/link", get(studio::check_link))
         .route("/studio.js", get(studio::script))
         .route("/studio.css", get(studio::style))
+        .route("/creators/{id}", get(crate::profile::page))
         .route("/dashboard", get(crate::dashboard::page))
         .route("/dashboard.js", get(crate::dashboard::script))
         .route("/dashboard.css", get(crate::dashboard::style))

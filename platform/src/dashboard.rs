@@ -75,6 +75,8 @@ pub async fn page(
 <div class="tile"><span>点击 Clicks</span><strong data-total="clicks">–</strong></div>
 <div class="tile"><span>点击率 CTR</span><strong data-total="ctr">–</strong></div>
 <div class="tile"><span>关注 Follows</span><strong data-total="follows">–</strong></div>
+<div class="tile"><span>商店页可见 On store pages</span><strong data-total="proof_viewable_impressions">–</strong></div>
+<div class="tile"><span>商店页点开 Store-page visits</span><strong data-total="creator_clicks">–</strong></div>
 </section>
 <section><h2>每分钟 · Per minute</h2><div id="chart" class="chart" role="img" aria-label="impressions, viewable impressions and clicks per minute"></div></section>
 <section class="tables"><div><h2>按商品 · By item</h2><table id="by-item"></table></div><div><h2>按位置 · By placement</h2><table id="by-placement"></table></div></section>

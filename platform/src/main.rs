@@ -12,6 +12,7 @@ mod intent;
 mod links;
 mod media;
 mod partners;
+mod profile;
 mod proof;
 mod report;
 mod seed;

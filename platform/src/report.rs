@@ -24,6 +24,11 @@ pub struct Counts {
     pub viewable_impressions: u64,
     pub clicks: u64,
     pub follows: u64,
+    /// On partner stores' product pages (`<vitrine-proof>`).
+    pub proof_impressions: u64,
+    pub proof_viewable_impressions: u64,
+    pub proof_expands: u64,
+    pub creator_clicks: u64,
 }
 
 impl Counts {
@@ -33,6 +38,10 @@ impl Counts {
             "viewable_impression" => self.viewable_impressions += n,
             "click" => self.clicks += n,
             "follow_confirmed" => self.follows += n,
+            "proof_impression" => self.proof_impressions += n,
+            "proof_viewable_impression" => self.proof_viewable_impressions += n,
+            "proof_expand" => self.proof_expands += n,
+            "creator_click" => self.creator_clicks += n,
             _ => {}
         }
     }
@@ -48,6 +57,10 @@ impl Counts {
             "follows": self.follows,
             "viewability": rate(self.viewable_impressions, self.impressions),
             "ctr": rate(self.clicks, self.viewable_impressions),
+            "proof_impressions": self.proof_impressions,
+            "proof_viewable_impressions": self.proof_viewable_impressions,
+            "proof_expands": self.proof_expands,
+            "creator_clicks": self.creator_clicks,
         })
     }
 }

@@ -295,6 +295,10 @@ CREATE TABLE IF NOT EXISTS media (
 );
 ";
 
+/// The event types reports count (clicks come from the clicks table).
+const COUNTED: &str = "('impression', 'viewable_impression', 'follow_confirmed', \
+    'proof_impression', 'proof_viewable_impression', 'proof_expand', 'creator_click')";
+
 const ITEM_COLUMNS: &str = "id, title, image_path, reason, price_amount, original_amount, currency, stock, store_url, creator_id";
 
 fn reader_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReaderRow> {
@@ -498,7 +502,7 @@ impl Store for SqliteStore {
         // The column name comes from the enum above, never from a request.
         let sql = format!(
             "SELECT (ts / ?4) * ?4 AS start, type, COUNT(*) FROM events \
-               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN ('impression', 'viewable_impression', 'follow_confirmed') \
+               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {COUNTED} \
                GROUP BY start, type \
              UNION ALL \
              SELECT (at_ms / ?4) * ?4 AS start, 'click', COUNT(*) FROM clicks \
@@ -533,7 +537,7 @@ impl Store for SqliteStore {
         let sql = format!(
             "SELECT {group}, type, COUNT(*) FROM events \
                WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND {group} IS NOT NULL \
-               AND type IN ('impression', 'viewable_impression', 'follow_confirmed') GROUP BY {group}, type \
+               AND type IN {COUNTED} GROUP BY {group}, type \
              UNION ALL \
              SELECT {group}, 'click', COUNT(*) FROM clicks WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 GROUP BY {group}"
         );

@@ -3,25 +3,10 @@
 // follow, even when the reader leaves at once or was offline.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, browser, open } from "./helpers.mjs";
+import { BASE, browser, open, reportTotals, untilReport } from "./helpers.mjs";
 
-async function totals(item) {
-  const from = Date.now() - 3_600_000;
-  const response = await fetch(`${BASE}/v1/reports?item=${item}&from=${from}&bucket=hour`);
-  return (await response.json()).totals;
-}
-
-/** Waits until the report's totals for `item` satisfy `ok`. */
-async function until(item, ok, ms = 8000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await totals(item);
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return last;
-}
+const totals = (item) => reportTotals("item=" + item);
+const until = (item, ok) => untilReport("item=" + item, ok);
 
 /** Scrolls so that `fraction` of the element is inside the viewport's bottom edge. */
 const showFraction = (page, selector, fraction) =>

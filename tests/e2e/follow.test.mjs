@@ -7,7 +7,7 @@
 // creator pair).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, browser, open } from "./helpers.mjs";
+import { BASE, browser, followers, open, signInAndFollow } from "./helpers.mjs";
 
 // The same server under another name is another origin: the attacker's.
 const OTHER_ORIGIN = BASE.replace("127.0.0.1", "localhost");
@@ -30,20 +30,6 @@ const waitState = (page, state, selector = "#follow-lin") =>
   page.waitForFunction(([sel, s]) =>
     document.querySelector(sel).shadowRoot?.querySelector("[part=follow-root]")?.dataset.state === s, [selector, state]);
 
-async function followers(creator) {
-  const response = await fetch(`${BASE}/v1/creators/${creator}`);
-  return (await response.json()).followers;
-}
-
-/** Signs in and confirms on the intent page (a popup or a tab). */
-async function signInAndFollow(intent, email) {
-  await intent.waitForLoadState();
-  await intent.getByText("Sign in to follow").click();
-  await intent.fill("input[type=email]", email);
-  await intent.fill("input[type=password]", "vitrine-demo");
-  await intent.getByRole("button", { name: "登录 · Sign in" }).click();
-  await intent.getByRole("button", { name: "关注 · Follow" }).click();
-}
 
 test("a reader follows a creator from the blog, once, and the blog remembers it", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

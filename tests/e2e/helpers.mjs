@@ -89,3 +89,38 @@ export function goodItem(origin = BASE) {
     creator: { id: "cr_t", name: "Tess", avatar: origin + "/media/avatar-lin.svg", followers: 10, verified: true },
   };
 }
+
+/** The report's totals for a query (`item=…`, `creator=…`) over the last hour. */
+export async function reportTotals(query) {
+  const from = Date.now() - 3_600_000;
+  const response = await fetch(`${BASE}/v1/reports?${query}&from=${from}&bucket=hour`);
+  return (await response.json()).totals;
+}
+
+/** Waits until the report's totals for `query` satisfy `ok`; the last totals. */
+export async function untilReport(query, ok, ms = 8000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await reportTotals(query);
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return last;
+}
+
+/** A creator's follower count, as the platform says now. */
+export async function followers(creator) {
+  const response = await fetch(`${BASE}/v1/creators/${creator}`);
+  return (await response.json()).followers;
+}
+
+/** Signs in and confirms on the intent page (a popup or a tab). */
+export async function signInAndFollow(intent, email) {
+  await intent.waitForLoadState();
+  await intent.getByText("Sign in to follow").click();
+  await intent.fill("input[type=email]", email);
+  await intent.fill("input[type=password]", "vitrine-demo");
+  await intent.getByRole("button", { name: "登录 · Sign in" }).click();
+  await intent.getByRole("button", { name: "关注 · Follow" }).click();
+}

@@ -142,23 +142,27 @@ fn build() -> Result<PathBuf> {
         .arg(pkg.join("vitrine_wasm_bg.wasm")))?;
     // The shell and the glue become one minified module: one request, and
     // about 2.7 KB gzip less than shipping them as written.
-    let css = esbuild_css(&root.join("src/card.css"))?;
-    let html = read(&root.join("src/card.html"))?;
-    let follow_css = esbuild_css(&root.join("src/follow.css"))?;
-    let follow_html = read(&root.join("src/follow.html"))?;
+    // Each element's look (src/NAME.css minified, src/NAME.html) goes into
+    // the shell in place of "__VITRINE_NAME_CSS__" and "__VITRINE_NAME_HTML__".
+    let mut looks = Vec::new();
+    for name in ["card", "follow", "proof"] {
+        let upper = name.to_uppercase();
+        let css = esbuild_css(&root.join(format!("src/{name}.css")))?;
+        let html = read(&root.join(format!("src/{name}.html")))?;
+        looks.push((format!("\"__VITRINE_{upper}_CSS__\""), js_string(&css)));
+        looks.push((
+            format!("\"__VITRINE_{upper}_HTML__\""),
+            js_string(html.trim()),
+        ));
+    }
     let template = root.join("pkg-template");
     for entry in std::fs::read_dir(&template).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
         let name = entry.file_name();
-        let text = read(&entry.path())?
-            .replace("0.0.0-workspace", env!("CARGO_PKG_VERSION"))
-            .replace(r#""__VITRINE_CARD_CSS__""#, &js_string(&css))
-            .replace(r#""__VITRINE_CARD_HTML__""#, &js_string(html.trim()))
-            .replace(r#""__VITRINE_FOLLOW_CSS__""#, &js_string(&follow_css))
-            .replace(
-                r#""__VITRINE_FOLLOW_HTML__""#,
-                &js_string(follow_html.trim()),
-            );
+        let mut text = read(&entry.path())?.replace("0.0.0-workspace", env!("CARGO_PKG_VERSION"));
+        for (placeholder, value) in &looks {
+            text = text.replace(placeholder, value);
+        }
         // The shell is bundled from beside the glue it imports.
         let dir = if name == "vitrine.js" {
             &bindgen_out

@@ -63,7 +63,7 @@ function prepare(element, options, kind, state = "loading") {
     kind.template.innerHTML = kind.html;
   }
   const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
-  root.adoptedStyleSheets = [kind.sheet];
+  root.adoptedStyleSheets = kind === CARD && handles.size > MANY ? [kind.sheet, manySheet()] : [kind.sheet];
   if (!root.firstChild) {
     const content = kind.template.content.cloneNode(true);
     const box = content.firstElementChild;
@@ -77,6 +77,21 @@ function prepare(element, options, kind, state = "loading") {
     root.append(content);
   }
   return root;
+}
+
+// Beyond the first few dozen cards on a page, each one far off screen is
+// only sized, not laid out or painted (its last size once it has been seen):
+// a page with a thousand cards costs what the few in view cost. The first
+// ones, which are the ones in view as the page loads, are left alone, since
+// a placeholder size would move them in the first frames.
+const MANY = 24;
+let many;
+function manySheet() {
+  if (!many) {
+    many = new CSSStyleSheet();
+    many.replaceSync(":host { content-visibility: auto; contain-intrinsic-size: auto 460px; }");
+  }
+  return many;
 }
 
 let loading;
@@ -94,6 +109,30 @@ function guard(action) {
   } catch (e) {
     console.warn("vitrine: " + e);
   }
+}
+
+// Rendering many elements at once (a page mounting a thousand cards, or a
+// thousand cards waiting for the same answer) is done in slices of a few
+// milliseconds, with the browser free to paint and to answer the reader in
+// between: no long task. A single element renders at once.
+const SLICE_MS = 8;
+let sliceEnd = 0;
+const sliced = [];
+const nextSlice = new MessageChannel();
+nextSlice.port1.onmessage = () => {
+  sliceEnd = performance.now() + SLICE_MS;
+  while (sliced.length && performance.now() < sliceEnd) guard(sliced.shift());
+  if (sliced.length) nextSlice.port2.postMessage(null);
+  else sliceEnd = 0;
+};
+function inSlices(job) {
+  if (!sliceEnd) {
+    // No slice open: this task opens one, and the next task closes it.
+    sliceEnd = performance.now() + SLICE_MS;
+    nextSlice.port2.postMessage(null);
+  }
+  if (!sliced.length && performance.now() < sliceEnd) guard(job);
+  else sliced.push(job);
 }
 
 // ---- Attribution beacons ------------------------------------------------
@@ -340,16 +379,23 @@ class Handle {
       creator: () => this.#card?.creatorId() ?? "",
       track: (type) => this.#track(type, {}),
     });
-    guard(() => prepare(element, merged(this.#options), CARD));
-    const onClick = (event) => this.#click(event);
-    element.shadowRoot?.addEventListener("click", onClick);
-    element.shadowRoot?.addEventListener("auxclick", onClick);
+    const box = () => {
+      const root = guard(() => prepare(element, merged(this.#options), CARD));
+      const onClick = (event) => this.#click(event);
+      root?.addEventListener("click", onClick);
+      root?.addEventListener("auxclick", onClick);
+    };
+    // The first cards get their box at once (they are the ones in view as a
+    // page loads); beyond the first few dozen, in the next slices of work.
+    if (handles.size > MANY) inSlices(box);
+    else box();
     load().then(
-      () => {
-        if (this.#destroyed) return;
-        this.#card = guard(() => new Card(element, CARD.template));
-        this.#render();
-      },
+      () =>
+        inSlices(() => {
+          if (this.#destroyed) return;
+          this.#card = guard(() => new Card(element, CARD.template));
+          this.#render();
+        }),
       // Without the wasm there is nothing to show: give the space back
       // rather than leave a skeleton shimmering forever.
       () => element.shadowRoot?.replaceChildren(),
@@ -399,12 +445,14 @@ class Handle {
     const card = this.#card;
     const url = card && guard(() => card.render({ ...merged(this.#options), clickId: newClickId() }));
     if (url) {
-      fetchJson(url).then(([status, body]) => {
-        // The card ignores an answer it is no longer waiting for.
-        if (this.#card !== card) return;
-        guard(() => card.loaded(status, body));
-        this.#shown(card);
-      });
+      fetchJson(url).then(([status, body]) =>
+        inSlices(() => {
+          // The card ignores an answer it is no longer waiting for.
+          if (this.#card !== card) return;
+          guard(() => card.loaded(status, body));
+          this.#shown(card);
+        }),
+      );
     } else if (card) {
       this.#shown(card);
     }
@@ -597,11 +645,12 @@ class FollowHandle {
     };
     guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", onClick));
     load().then(
-      () => {
-        if (this.#destroyed) return;
-        this.#follow = guard(() => new Follow(element, FOLLOW.template));
-        this.#render();
-      },
+      () =>
+        inSlices(() => {
+          if (this.#destroyed) return;
+          this.#follow = guard(() => new Follow(element, FOLLOW.template));
+          this.#render();
+        }),
       () => element.shadowRoot?.replaceChildren(),
     );
   }
@@ -610,7 +659,7 @@ class FollowHandle {
     const follow = this.#follow;
     const options = merged(this.#options);
     const url = follow && guard(() => follow.render({ ...options, following: remembered(String(options.creator)) }));
-    if (url) fetchJson(url).then(([status, body]) => this.#follow === follow && guard(() => follow.loaded(status, body)));
+    if (url) fetchJson(url).then(([status, body]) => inSlices(() => this.#follow === follow && follow.loaded(status, body)));
   }
 
   /** Renders again with these options merged over the current ones. */
@@ -680,11 +729,12 @@ class ProofHandle {
     const root = guard(() => prepare(element, merged(this.#options), PROOF, proofHint(page)));
     root?.addEventListener("click", (event) => this.#click(event));
     load().then(
-      () => {
-        if (this.#destroyed) return;
-        this.#proof = guard(() => new Proof(element, PROOF.template));
-        this.#render();
-      },
+      () =>
+        inSlices(() => {
+          if (this.#destroyed) return;
+          this.#proof = guard(() => new Proof(element, PROOF.template));
+          this.#render();
+        }),
       () => element.shadowRoot?.replaceChildren(),
     );
   }
@@ -730,11 +780,13 @@ class ProofHandle {
     const page = productPage(options);
     const url = guard(() => proof.render({ ...options, url: page, state: proofHint(page) }));
     if (!url) return this.#shown(proof, page);
-    fetchJson(url).then(([status, body]) => {
-      if (this.#proof !== proof) return;
-      guard(() => proof.loaded(status, body));
-      this.#shown(proof, page);
-    });
+    fetchJson(url).then(([status, body]) =>
+      inSlices(() => {
+        if (this.#proof !== proof) return;
+        guard(() => proof.loaded(status, body));
+        this.#shown(proof, page);
+      }),
+    );
   }
 
   // Once the answer is on screen: remember whether there was one, show the

@@ -193,9 +193,11 @@ test("a full offline outbox drops its oldest events and reports how many", async
       mountCard(el, { item, layout: "compact" });
     }
   }, BASE);
+  // Many cards render in slices of work: wait until all 520 are accounted for.
   await page.waitForFunction(() => {
     const entries = JSON.parse(localStorage.getItem("vitrine.outbox") ?? "[]");
-    return entries.some((e) => e.event.type === "queue_overflow");
+    const dropped = entries.filter((e) => e.event.type === "queue_overflow").reduce((n, e) => n + e.event.count, 0);
+    return entries.filter((e) => e.event.type === "impression").length + dropped >= 520;
   }, null, { timeout: 20_000 });
   const entries = await page.evaluate(() => JSON.parse(localStorage.getItem("vitrine.outbox")));
   assert.ok(entries.length <= 500, `capped (${entries.length})`);

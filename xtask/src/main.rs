@@ -7,6 +7,7 @@
 //!
 //! Plain `std` only: xtask must compile before anything else is installed.
 
+mod browser_bench;
 mod collector_bench;
 mod platform;
 mod tools;
@@ -20,7 +21,8 @@ tasks:
   build            build the npm package into pkg/ (wasm-bindgen glue, wasm-opt'd .wasm, types)
   demo [ADDR]      build, then serve the demo on ADDR (default 127.0.0.1:8080) with a seeded database
   test             every test: fmt, clippy, native, wasm in Chromium, end-to-end in Chromium
-  bench            build, then print the shipped sizes (raw / gzip -9 / brotli -q 11)";
+  bench            build, then measure: shipped bytes (and a peer's), collector throughput,
+                   time to first card against a plain-JS floor, many cards, layout shift";
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
@@ -186,7 +188,7 @@ fn build() -> Result<PathBuf> {
 }
 
 /// `card.css`, minified by esbuild (comments and whitespace out).
-fn esbuild_css(path: &Path) -> Result<String> {
+pub(crate) fn esbuild_css(path: &Path) -> Result<String> {
     let out = Command::new(tools::esbuild())
         .arg(path)
         .args(["--minify", "--log-level=warning"])
@@ -204,12 +206,12 @@ fn esbuild_css(path: &Path) -> Result<String> {
         .map(|css| css.trim().to_string())
 }
 
-fn read(path: &Path) -> Result<String> {
+pub(crate) fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `text` as a JavaScript string literal.
-fn js_string(text: &str) -> String {
+pub(crate) fn js_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -307,6 +309,8 @@ fn test() -> Result {
         .current_dir(&e2e));
     drop(server);
     result?;
+    // The benchmark harness, a few runs of each: it must keep working.
+    browser_bench::run_bench(&root.join("target/debug/vitrine-platform"), true)?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }
@@ -340,6 +344,14 @@ fn bench() -> Result {
         "total"
     );
     println!("\nbudget: 20480 bytes gzip for card + follow + links + beacons");
+    let peer = peer_sizes()?;
+    println!(
+        "peer: {PEER} dist/buybutton.min.js {} raw, {} gzip, {} brotli ({:.1}× Vitrine's gzip)",
+        peer.0,
+        peer.1,
+        peer.2,
+        peer.1 as f64 / gz_total as f64
+    );
 
     run(cargo().args(["build", "--release", "--package", "vitrine-platform"]))?;
     let c = collector_bench::run(&root().join("target/release/vitrine-platform"))?;
@@ -374,11 +386,15 @@ fn bench() -> Result {
         "{:<34} {:>12.0}",
         "database bytes per million events", c.db_bytes_per_million
     );
+    let browser = browser_bench::run_bench(&root().join("target/release/vitrine-platform"), false)?;
     let report = root().join("target/bench");
     std::fs::create_dir_all(&report).map_err(|e| e.to_string())?;
     let json = format!(
-        r#"{{"sizes":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480,"collector":{{"events_per_s":{:.0},"ack_p50_ms":{:.2},"ack_p99_ms":{:.2},"live_update_median_ms":{:.1},"db_bytes_per_million":{:.0}}}}}"#,
+        r#"{{"sizes":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480,"peer":{{"package":"{PEER}","file":"dist/buybutton.min.js","raw":{},"gzip":{},"brotli":{}}},"collector":{{"events_per_s":{:.0},"ack_p50_ms":{:.2},"ack_p99_ms":{:.2},"live_update_median_ms":{:.1},"db_bytes_per_million":{:.0}}},"browser":{browser}}}"#,
         rows.join(","),
+        peer.0,
+        peer.1,
+        peer.2,
         c.events_per_s,
         c.ack_p50_ms,
         c.ack_p99_ms,
@@ -388,6 +404,42 @@ fn bench() -> Result {
     std::fs::write(report.join("report.json"), json).map_err(|e| e.to_string())?;
     println!("wrote target/bench/report.json");
     Ok(())
+}
+
+/// The peer the size is compared with, pinned.
+const PEER: &str = "@shopify/buy-button-js@3.0.6";
+/// Its tarball's integrity, as the registry publishes it.
+const PEER_INTEGRITY: &str =
+    "sha512-igPl+xyVHVTZ0xRhTOuZC6h2kHgRE/gnPNkGR3bb9kRz/cx4Pc4mYIpmQOMzmsdv7aJ9uH5w/hVRquV71eGTww==";
+
+/// The peer's script, fetched from the npm registry once (its tarball only:
+/// none of its dependencies), checked, and measured: raw, gzip, brotli.
+fn peer_sizes() -> Result<(u64, u64, u64)> {
+    let dir = root().join("target/bench/peer");
+    let script = dir.join("package/dist/buybutton.min.js");
+    if !script.exists() {
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let out = Command::new("npm")
+            .args(["pack", PEER, "--json"])
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| format!("npm pack: {e}"))?;
+        let json = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || !json.contains(PEER_INTEGRITY) {
+            return Err(format!("npm pack {PEER} failed or its integrity differs"));
+        }
+        run(Command::new("tar")
+            .args([
+                "xzf",
+                "shopify-buy-button-js-3.0.6.tgz",
+                "package/dist/buybutton.min.js",
+            ])
+            .current_dir(&dir))?;
+    }
+    let raw = std::fs::metadata(&script).map_err(|e| e.to_string())?.len();
+    let gz = compressed_len(Command::new("gzip").args(["-9", "-c"]).arg(&script))?;
+    let br = compressed_len(Command::new("brotli").args(["-q", "11", "-c"]).arg(&script))?;
+    Ok((raw, gz, br))
 }
 
 fn compressed_len(cmd: &mut Command) -> Result<u64> {

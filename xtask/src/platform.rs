@@ -16,6 +16,11 @@ pub struct Platform {
 
 impl Platform {
     pub fn start(binary: &Path) -> Result<Platform> {
+        Platform::start_with_pages(binary, &crate::root().join("www"))
+    }
+
+    /// A platform serving `www` as its pages.
+    pub fn start_with_pages(binary: &Path, www: &Path) -> Result<Platform> {
         let root = crate::root();
         let data = std::env::temp_dir().join(format!("vitrine-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
@@ -23,7 +28,7 @@ impl Platform {
             .args(["--listen", "127.0.0.1:0", "--data"])
             .arg(&data)
             .arg("--www")
-            .arg(root.join("www"))
+            .arg(www)
             .arg("--pkg")
             .arg(root.join("pkg"))
             .stdout(Stdio::piped())

@@ -49,8 +49,8 @@ pub fn ensure_test_tools() -> Result {
 }
 
 pub fn ensure_bench_tools() -> Result {
-    ensure_build_tools()?;
-    ensure_debian(&["brotli"])
+    // The browser benchmarks need what the browser tests need.
+    ensure_test_tools()
 }
 
 fn ensure_wasm_target() -> Result {

@@ -333,6 +333,11 @@ export function configure(options) {
 // One request per URL at a time, however many elements need it.
 const inflight = new Map();
 function fetchJson(url) {
+  const ahead = early.get(url);
+  if (ahead) {
+    early.delete(url);
+    return ahead;
+  }
   let answer = inflight.get(url);
   if (!answer) {
     answer = fetch(url, { mode: "cors", credentials: "omit" })
@@ -347,6 +352,19 @@ function fetchJson(url) {
   }
   return answer;
 }
+
+// An element's data is asked for as it connects, alongside the wasm rather
+// than after it; the render that asks for the same URL (the wasm builds it,
+// these lines only guess it) takes that answer. Unclaimed, it is dropped.
+const early = new Map();
+function prefetch(options, path) {
+  const url = String(options.platform).replace(/\/+$/, "") + path;
+  if (early.has(url)) return;
+  early.set(url, fetchJson(url));
+  setTimeout(() => early.delete(url), 10_000);
+}
+/** `encodeURIComponent` as the core encodes (RFC 3986 unreserved kept). */
+const encoded = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 
 /** Defaults, then options; an option left `undefined` keeps the default. */
 function merged(options) {
@@ -389,6 +407,8 @@ class Handle {
     // page loads); beyond the first few dozen, in the next slices of work.
     if (handles.size > MANY) inSlices(box);
     else box();
+    const start = merged(this.#options);
+    if (typeof start.itemId === "string" && !start.item) prefetch(start, "/v1/items/" + encoded(start.itemId));
     load().then(
       () =>
         inSlices(() => {
@@ -644,6 +664,8 @@ class FollowHandle {
       if (link && this.#follow) this.#flow.click(event);
     };
     guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", onClick));
+    const start = merged(this.#options);
+    if (typeof start.creator === "string") prefetch(start, "/v1/creators/" + encoded(start.creator));
     load().then(
       () =>
         inSlices(() => {
@@ -727,6 +749,7 @@ class ProofHandle {
     handles.add(this);
     const page = productPage(merged(this.#options));
     const root = guard(() => prepare(element, merged(this.#options), PROOF, proofHint(page)));
+    prefetch(merged(this.#options), "/v1/proof?url=" + encoded(page));
     root?.addEventListener("click", (event) => this.#click(event));
     load().then(
       () =>

@@ -308,15 +308,6 @@ impl Proof {
     }
 }
 
-/// Checks an attribution event against the shared schema before it is
-/// queued; `undefined` when valid, else the reason (naming the field).
-#[wasm_bindgen(js_name = checkEvent)]
-pub fn check_event(event: JsValue) -> Option<alloc::string::String> {
-    vitrine_core::event::Event::from_node(&js_node::JsNode(event))
-        .err()
-        .map(|e| e.message())
-}
-
 /// The queue's answer to a send (the core's policy): `0` done, `-1` drop,
 /// else the milliseconds to wait before retrying.
 #[wasm_bindgen(js_name = sendOutcome)]

@@ -103,6 +103,18 @@ function load() {
   return loading;
 }
 
+/**
+ * Runs `start` (in a slice of work) once the wasm is here. Without the wasm
+ * there is nothing to show: the element gives its space back rather than
+ * leave a skeleton shimmering forever.
+ */
+function whenLoaded(element, start) {
+  load().then(
+    () => inSlices(start),
+    () => element.shadowRoot?.replaceChildren(),
+  );
+}
+
 function guard(action) {
   try {
     return action();
@@ -408,17 +420,11 @@ class Handle {
     else box();
     const start = merged(this.#options);
     if (typeof start.itemId === "string" && !start.item) prefetch(start, "/v1/items/" + encoded(start.itemId));
-    load().then(
-      () =>
-        inSlices(() => {
-          if (this.#destroyed) return;
-          this.#card = guard(() => new Card(element, CARD.template));
-          this.#render();
-        }),
-      // Without the wasm there is nothing to show: give the space back
-      // rather than leave a skeleton shimmering forever.
-      () => element.shadowRoot?.replaceChildren(),
-    );
+    whenLoaded(element, () => {
+      if (this.#destroyed) return;
+      this.#card = guard(() => new Card(element, CARD.template));
+      this.#render();
+    });
   }
 
   // Before the browser follows the buy link: a fresh click id in its href,
@@ -665,15 +671,11 @@ class FollowHandle {
     guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", onClick));
     const start = merged(this.#options);
     if (typeof start.creator === "string") prefetch(start, "/v1/creators/" + encoded(start.creator));
-    load().then(
-      () =>
-        inSlices(() => {
-          if (this.#destroyed) return;
-          this.#follow = guard(() => new Follow(element, FOLLOW.template));
-          this.#render();
-        }),
-      () => element.shadowRoot?.replaceChildren(),
-    );
+    whenLoaded(element, () => {
+      if (this.#destroyed) return;
+      this.#follow = guard(() => new Follow(element, FOLLOW.template));
+      this.#render();
+    });
   }
 
   #render() {
@@ -750,15 +752,11 @@ class ProofHandle {
     const root = guard(() => prepare(element, merged(this.#options), PROOF, proofHint(page)));
     prefetch(merged(this.#options), "/v1/proof?url=" + encoded(page));
     root?.addEventListener("click", (event) => this.#click(event));
-    load().then(
-      () =>
-        inSlices(() => {
-          if (this.#destroyed) return;
-          this.#proof = guard(() => new Proof(element, PROOF.template));
-          this.#render();
-        }),
-      () => element.shadowRoot?.replaceChildren(),
-    );
+    whenLoaded(element, () => {
+      if (this.#destroyed) return;
+      this.#proof = guard(() => new Proof(element, PROOF.template));
+      this.#render();
+    });
   }
 
   #click(event) {

@@ -15,6 +15,22 @@ pub(crate) enum Write<'a> {
     Unset(&'static str, &'static str),
 }
 
+/// A creator's verified mark: labelled when they are verified, else gone.
+pub(crate) fn show_verified(scope: &Element, verified: bool, locale: vitrine_core::locale::Locale) {
+    let label = locale.texts().verified;
+    if verified {
+        apply(
+            scope,
+            &[
+                Write::Attr("verified", "aria-label", label),
+                Write::Attr("verified", "title", label),
+            ],
+        );
+    } else {
+        apply(scope, &[Write::Remove("verified")]);
+    }
+}
+
 pub(crate) fn apply(article: &Element, writes: &[Write<'_>]) {
     for write in writes {
         let class = match write {

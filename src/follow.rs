@@ -9,7 +9,7 @@
 //! ([`vitrine_core::follow`]).
 
 use crate::bindings;
-use crate::fill::{apply, Write};
+use crate::fill::{apply, show_verified, Write};
 use crate::js_node::JsNode;
 use alloc::string::String;
 use vitrine_core::follow::{compact_digits, followers_label, FollowEvent, FollowState};
@@ -45,6 +45,15 @@ pub(crate) fn intent_url(platform: &str, creator_id: &str, click: Option<(&str, 
         push_encoded(&mut url, origin);
     }
     url
+}
+
+/// A follower count as the button and the strip show it: compact from
+/// 10,000 (`12.8万 位关注者`), in full below.
+pub(crate) fn followers_text(locale: Locale, followers: u64) -> String {
+    let mut text =
+        bindings::format_count(locale.tag(), followers, compact_digits(followers).is_some());
+    text.push_str(followers_label(locale));
+    text
 }
 
 fn option(options: &JsValue, key: &str) -> Option<String> {
@@ -149,12 +158,7 @@ impl FollowWidget {
             Err(e) => return self.fail(&e.message()),
         };
         let Some(root) = self.root() else { return };
-        let mut count = bindings::format_count(
-            self.locale.tag(),
-            creator.followers,
-            compact_digits(creator.followers).is_some(),
-        );
-        count.push_str(followers_label(self.locale));
+        let count = followers_text(self.locale, creator.followers);
         // A link to the platform's page for this creator, in a new tab with
         // an opener (the intent page answers through it); a click gives it a
         // nonce and tries a popup first.
@@ -171,18 +175,7 @@ impl FollowWidget {
                 Write::Attr("button", "rel", "opener"),
             ],
         );
-        if creator.verified {
-            let verified = self.locale.texts().verified;
-            apply(
-                &root,
-                &[
-                    Write::Attr("verified", "aria-label", verified),
-                    Write::Attr("verified", "title", verified),
-                ],
-            );
-        } else {
-            apply(&root, &[Write::Remove("verified")]);
-        }
+        show_verified(&root, creator.verified, self.locale);
         self.shown = true;
         self.show_state();
     }

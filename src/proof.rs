@@ -8,12 +8,12 @@
 //! shows. With nothing to show the strip takes no space at all.
 
 use crate::bindings;
-use crate::fill::{apply, Write};
-use crate::follow::intent_url;
+use crate::fill::{apply, show_verified, Write};
+use crate::follow::{followers_text, intent_url};
 use crate::js_node::JsNode;
 use alloc::string::String;
 use alloc::vec::Vec;
-use vitrine_core::follow::{compact_digits, followers_label, FollowEvent, FollowState};
+use vitrine_core::follow::{FollowEvent, FollowState};
 use vitrine_core::link::{push_encoded, MAX_LINK_LEN};
 use vitrine_core::locale::Locale;
 use vitrine_core::proof::{count_label, expand_label, Proof, Recommendation};
@@ -187,12 +187,7 @@ impl ProofStrip {
     fn add_slot(&mut self, el: Element, r: &Recommendation) {
         let locale = self.locale;
         let c = &r.creator;
-        let mut followers = bindings::format_count(
-            locale.tag(),
-            c.followers,
-            compact_digits(c.followers).is_some(),
-        );
-        followers.push_str(followers_label(locale));
+        let followers = followers_text(locale, c.followers);
         let page = [self.platform.as_str(), "/creators/", &c.id].concat();
         apply(
             &el,
@@ -205,18 +200,7 @@ impl ProofStrip {
                 Write::Text("followers", &followers),
             ],
         );
-        if c.verified {
-            let verified = locale.texts().verified;
-            apply(
-                &el,
-                &[
-                    Write::Attr("verified", "aria-label", verified),
-                    Write::Attr("verified", "title", verified),
-                ],
-            );
-        } else {
-            apply(&el, &[Write::Remove("verified")]);
-        }
+        show_verified(&el, c.verified, locale);
         bindings::set_attr(&el, "data-item", &r.item_id);
         bindings::set_attr(&el, "data-creator", &c.id);
         let slot = Slot {

@@ -10,6 +10,7 @@
 use crate::bindings;
 use crate::fill::{apply, Write};
 use crate::js_node::JsNode;
+use crate::options;
 use alloc::string::String;
 use alloc::vec::Vec;
 use vitrine_core::follow::{FollowEvent, FollowState};
@@ -35,11 +36,7 @@ impl View {
         let locale = option("locale");
         View {
             locale: Locale::from_tag(locale.as_deref()),
-            theme: match option("theme").as_deref() {
-                Some("light") => "light",
-                Some("dark") => "dark",
-                _ => "auto",
-            },
+            theme: options::theme(options),
             layout: match option("layout").as_deref() {
                 Some("compact") => "compact",
                 _ => "full",
@@ -72,9 +69,7 @@ impl Links {
         let placement = option("placement")
             .filter(|p| !p.is_empty() && p.len() <= 128)
             .unwrap_or_else(|| "unknown".into());
-        let platform = String::from(trim_trailing_slashes(
-            &option("platform").unwrap_or_default(),
-        ));
+        let platform = options::platform(options);
         let redirect_via =
             (option("linkMode").as_deref() == Some("redirect")).then(|| platform.clone());
         Links {
@@ -146,18 +141,8 @@ fn source(options: &JsValue) -> Source {
             .concat(),
         );
     }
-    let platform = bindings::get(options, "platform")
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    let url = [trim_trailing_slashes(&platform), "/v1/items/", &id].concat();
+    let url = [options::platform(options).as_str(), "/v1/items/", &id].concat();
     Source::Fetch { url, id }
-}
-
-/// `url` without its trailing slashes (a byte loop: `trim_end_matches` pulls
-/// in the generic char searcher).
-fn trim_trailing_slashes(url: &str) -> &str {
-    let len = url.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
-    url.get(..len).unwrap_or_default()
 }
 
 /// A card mounted in a host element. The JS shell owns the network: when a

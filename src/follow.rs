@@ -11,6 +11,7 @@
 use crate::bindings;
 use crate::fill::{apply, show_verified, Write};
 use crate::js_node::JsNode;
+use crate::options;
 use alloc::string::String;
 use vitrine_core::follow::{compact_digits, followers_label, FollowEvent, FollowState};
 use vitrine_core::item::{is_id, Creator, CREATOR};
@@ -56,10 +57,6 @@ pub(crate) fn followers_text(locale: Locale, followers: u64) -> String {
     text
 }
 
-fn option(options: &JsValue, key: &str) -> Option<String> {
-    bindings::get(options, key).and_then(|v| v.as_string())
-}
-
 impl FollowWidget {
     pub(crate) fn new(host: Element, template: HtmlTemplateElement) -> Self {
         FollowWidget {
@@ -82,13 +79,8 @@ impl FollowWidget {
     /// of the creator's data for the shell to fetch.
     pub(crate) fn render(&mut self, options: &JsValue) -> Option<String> {
         self.shown = false;
-        self.locale = Locale::from_tag(option(options, "locale").as_deref());
-        let platform = option(options, "platform").unwrap_or_default();
-        let len = platform
-            .bytes()
-            .rposition(|b| b != b'/')
-            .map_or(0, |i| i + 1);
-        self.platform = String::from(platform.get(..len).unwrap_or_default());
+        self.locale = Locale::from_tag(options::string(options, "locale").as_deref());
+        self.platform = options::platform(options);
         self.state = FollowState::Follow;
         if bindings::get(options, "following").and_then(|v| v.as_bool()) == Some(true) {
             self.state = self.state.next(FollowEvent::Remembered);
@@ -96,21 +88,17 @@ impl FollowWidget {
         let root = bindings::shadow_root(&self.host)?;
         let content = bindings::clone_template(&self.template)?;
         let widget = bindings::first_element(&content)?;
-        let size = if option(options, "size").as_deref() == Some("large") {
+        let size = if options::string(options, "size").as_deref() == Some("large") {
             "large"
         } else {
             "small"
         };
-        let count = if option(options, "count").as_deref() == Some("none") {
+        let count = if options::string(options, "count").as_deref() == Some("none") {
             "none"
         } else {
             "show"
         };
-        let theme = match option(options, "theme").as_deref() {
-            Some("light") => "light",
-            Some("dark") => "dark",
-            _ => "auto",
-        };
+        let theme = options::theme(options);
         for (name, value) in [
             ("data-size", size),
             ("data-count", count),
@@ -121,7 +109,7 @@ impl FollowWidget {
         }
         bindings::set_attr(&widget, "lang", self.locale.tag());
         bindings::replace_contents(&root, &content);
-        let id = option(options, "creator").unwrap_or_default();
+        let id = options::string(options, "creator").unwrap_or_default();
         if !is_id(&id) {
             self.fail(
                 &[

@@ -17,6 +17,7 @@ mod card;
 mod fill;
 mod follow;
 mod js_node;
+mod options;
 mod proof;
 
 pub use bindings::BrowserUrl;

@@ -11,6 +11,7 @@ use crate::bindings;
 use crate::fill::{apply, show_verified, Write};
 use crate::follow::{followers_text, intent_url};
 use crate::js_node::JsNode;
+use crate::options;
 use alloc::string::String;
 use alloc::vec::Vec;
 use vitrine_core::follow::{FollowEvent, FollowState};
@@ -48,10 +49,6 @@ pub(crate) struct ProofStrip {
     problem: Option<String>,
 }
 
-fn option(options: &JsValue, key: &str) -> Option<String> {
-    bindings::get(options, key).and_then(|v| v.as_string())
-}
-
 impl ProofStrip {
     pub(crate) fn new(host: Element, template: HtmlTemplateElement) -> Self {
         ProofStrip {
@@ -81,22 +78,13 @@ impl ProofStrip {
         self.total = 0;
         self.expanded = false;
         self.problem = None;
-        self.locale = Locale::from_tag(option(options, "locale").as_deref());
-        let platform = option(options, "platform").unwrap_or_default();
-        let len = platform
-            .bytes()
-            .rposition(|b| b != b'/')
-            .map_or(0, |i| i + 1);
-        self.platform = String::from(platform.get(..len).unwrap_or_default());
+        self.locale = Locale::from_tag(options::string(options, "locale").as_deref());
+        self.platform = options::platform(options);
         let root = bindings::shadow_root(&self.host)?;
         let content = bindings::clone_template(&self.template)?;
         let strip = bindings::first_element(&content)?;
-        let theme = match option(options, "theme").as_deref() {
-            Some("light") => "light",
-            Some("dark") => "dark",
-            _ => "auto",
-        };
-        let state = match option(options, "state").as_deref() {
+        let theme = options::theme(options);
+        let state = match options::string(options, "state").as_deref() {
             Some("loading") => "loading",
             _ => "deciding",
         };
@@ -105,7 +93,7 @@ impl ProofStrip {
         bindings::set_attr(&strip, "aria-busy", "true");
         bindings::set_attr(&strip, "lang", self.locale.tag());
         bindings::replace_contents(&root, &content);
-        let url = option(options, "url").unwrap_or_default();
+        let url = options::string(options, "url").unwrap_or_default();
         if url.is_empty() || url.len() > MAX_LINK_LEN {
             self.fail("the product page's url is missing or longer than 2048 characters");
             return None;

@@ -401,10 +401,7 @@ class Handle {
     handles.add(this);
     // The byline's follow control follows the creator like <vitrine-follow>.
     this.#flow = new FollowFlow({
-      open: (nonce, origin) => this.#card?.followOpen(nonce, origin),
-      confirm: (following) => this.#card?.followConfirm(following),
-      dismiss: () => this.#card?.followDismiss(),
-      state: () => this.#card?.followState(),
+      ...followControl((kind, nonce, origin) => this.#card?.follow(kind, nonce, origin)),
       creator: () => this.#card?.creatorId() ?? "",
       track: (type) => this.#track(type, {}),
     });
@@ -488,7 +485,7 @@ class Handle {
   #shown(card) {
     this.#redirect(card);
     const creator = guard(() => card.creatorId());
-    if (creator && remembered(creator)) guard(() => card.followRemembered());
+    if (creator && remembered(creator)) guard(() => card.follow(REMEMBERED, "", ""));
     const item = guard(() => card.itemId());
     if (item && item === this.#counted) return;
     this.#stopViewable?.();
@@ -561,6 +558,19 @@ function remember(creator, following) {
 }
 
 const POPUP = { width: 420, height: 600 };
+
+// A follow control's events, as the wasm's one `follow(kind, nonce, origin)`
+// entry point reads them (see `follow_act` in src/lib.rs).
+const REMEMBERED = 0;
+/** The wasm side of a follow control, for `FollowFlow`. */
+function followControl(call) {
+  return {
+    open: (nonce, origin) => call(1, nonce, origin),
+    confirm: (following) => call(following ? 2 : 3, "", ""),
+    dismiss: () => call(4, "", ""),
+    state: () => call(5, "", ""),
+  };
+}
 
 /**
  * Following a creator from this page, for any control that does it (the
@@ -657,10 +667,7 @@ class FollowHandle {
     this.#options = { ...options };
     handles.add(this);
     this.#flow = new FollowFlow({
-      open: (nonce, origin) => this.#follow?.open(nonce, origin),
-      confirm: (following) => this.#follow?.confirm(following),
-      dismiss: () => this.#follow?.dismiss(),
-      state: () => this.#follow?.state(),
+      ...followControl((kind, nonce, origin) => this.#follow?.follow(kind, nonce, origin)),
       creator: () => String(merged(this.#options).creator),
       track: (type) => track(element, merged(this.#options), type, { creator: String(merged(this.#options).creator) }),
     });
@@ -781,10 +788,7 @@ class ProofHandle {
     let flow = this.#flows.get(creator);
     if (!flow) {
       flow = new FollowFlow({
-        open: (nonce, origin) => this.#proof?.followOpen(creator, nonce, origin),
-        confirm: (following) => this.#proof?.followConfirm(creator, following),
-        dismiss: () => this.#proof?.followDismiss(creator),
-        state: () => this.#proof?.followState(creator),
+        ...followControl((kind, nonce, origin) => this.#proof?.follow(creator, kind, nonce, origin)),
         creator: () => creator,
         track: (type) => track(this.#element, merged(this.#options), type, { creator }),
       });
@@ -817,7 +821,7 @@ class ProofHandle {
     const shown = [];
     for (let i = 0, slot; (slot = guard(() => proof.slot(i))); i++) {
       const creator = slot.split(" ")[1];
-      if (remembered(creator)) guard(() => proof.followRemembered(creator));
+      if (remembered(creator)) guard(() => proof.follow(creator, REMEMBERED, "", ""));
       if (i < (guard(() => proof.collapsed()) ?? 0)) shown.push(slot);
     }
     if (state === "error") {

@@ -39,6 +39,31 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+/// A follow control's event as the shell sends it: `0` this site remembers
+/// the reader follows, `1` a click (with the click's `nonce` and the
+/// `origin` the answer goes to), `2` the platform confirmed following, `3`
+/// not following, `4` the intent page closed without an answer; anything
+/// else asks for the state. One entry point per element instead of one
+/// method per event: every exported method costs its own shim and glue.
+fn follow_act<'a>(
+    kind: u8,
+    nonce: &'a str,
+    origin: &'a str,
+) -> Option<(
+    vitrine_core::follow::FollowEvent,
+    Option<(&'a str, &'a str)>,
+)> {
+    use vitrine_core::follow::FollowEvent;
+    Some(match kind {
+        0 => (FollowEvent::Remembered, None),
+        1 => (FollowEvent::Clicked, Some((nonce, origin))),
+        2 => (FollowEvent::Confirmed { following: true }, None),
+        3 => (FollowEvent::Confirmed { following: false }, None),
+        4 => (FollowEvent::Dismissed, None),
+        _ => return None,
+    })
+}
+
 /// A showcase card mounted in a host element.
 ///
 /// Never throws: bad options or data render the fallback and log one
@@ -113,42 +138,17 @@ impl Card {
         self.0.creator_id()
     }
 
-    /// The byline's follow control: this site remembers the reader follows.
-    #[wasm_bindgen(js_name = followRemembered)]
-    pub fn follow_remembered(&mut self) {
-        self.0
-            .follow_event(vitrine_core::follow::FollowEvent::Remembered, None);
-    }
-
-    /// The byline's follow control was clicked: the intent URL to open.
-    #[wasm_bindgen(js_name = followOpen)]
-    pub fn follow_open(&mut self, nonce: &str, origin: &str) -> Option<alloc::string::String> {
-        self.0.follow_event(
-            vitrine_core::follow::FollowEvent::Clicked,
-            Some((nonce, origin)),
-        )
-    }
-
-    /// The intent page's checked answer, for the byline's follow control.
-    #[wasm_bindgen(js_name = followConfirm)]
-    pub fn follow_confirm(&mut self, following: bool) {
-        self.0.follow_event(
-            vitrine_core::follow::FollowEvent::Confirmed { following },
-            None,
-        );
-    }
-
-    /// The intent page closed without an answer.
-    #[wasm_bindgen(js_name = followDismiss)]
-    pub fn follow_dismiss(&mut self) {
-        self.0
-            .follow_event(vitrine_core::follow::FollowEvent::Dismissed, None);
-    }
-
-    /// The byline's follow state: `follow`, `pending` or `following`.
-    #[wasm_bindgen(js_name = followState)]
-    pub fn follow_state(&self) -> alloc::string::String {
-        self.0.follow_state().into()
+    /// The byline's follow control: an event from the shell (`kind`, see
+    /// [`follow_act`]); returns the intent URL to open for a click, else the
+    /// control's state (`follow`, `pending` or `following`).
+    pub fn follow(&mut self, kind: u8, nonce: &str, origin: &str) -> Option<alloc::string::String> {
+        if let Some((event, click)) = follow_act(kind, nonce, origin) {
+            let url = self.0.follow_event(event, click);
+            if click.is_some() {
+                return url;
+            }
+        }
+        Some(self.0.follow_state().into())
     }
 
     /// Empties the card; the handle is consumed.
@@ -184,25 +184,20 @@ impl Follow {
         self.0.loaded(status, body)
     }
 
-    /// A click: the intent URL to open (with `nonce`, answering to
-    /// `origin`); the button shows pending.
-    pub fn open(&mut self, nonce: &str, origin: &str) -> Option<alloc::string::String> {
-        self.0.open(nonce, origin)
-    }
-
-    /// The intent page's answer, checked by the shell (origin and nonce).
-    pub fn confirm(&mut self, following: bool) {
-        self.0.confirm(following)
-    }
-
-    /// The intent page closed without an answer.
-    pub fn dismiss(&mut self) {
-        self.0.dismiss()
-    }
-
-    /// `follow`, `pending` or `following`.
-    pub fn state(&self) -> alloc::string::String {
-        self.0.state().into()
+    /// An event from the shell (`kind`, see [`follow_act`]): returns the
+    /// intent URL to open for a click (the button shows pending), else the
+    /// button's state (`follow`, `pending` or `following`).
+    pub fn follow(&mut self, kind: u8, nonce: &str, origin: &str) -> Option<alloc::string::String> {
+        use vitrine_core::follow::FollowEvent;
+        match follow_act(kind, nonce, origin) {
+            Some((FollowEvent::Clicked, Some((nonce, origin)))) => {
+                return self.0.open(nonce, origin)
+            }
+            Some((FollowEvent::Confirmed { following }, _)) => self.0.confirm(following),
+            Some((FollowEvent::Dismissed, _)) => self.0.dismiss(),
+            _ => {}
+        }
+        Some(self.0.state().into())
     }
 
     /// Empties the button; the handle is consumed.
@@ -262,45 +257,23 @@ impl Proof {
         self.0.problem()
     }
 
-    /// This site remembers the reader follows `creator`.
-    #[wasm_bindgen(js_name = followRemembered)]
-    pub fn follow_remembered(&mut self, creator: &str) {
-        use vitrine_core::follow::FollowEvent;
-        self.0.follow_event(creator, FollowEvent::Remembered, None);
-    }
-
-    /// `creator`'s follow control was clicked: the intent URL to open.
-    #[wasm_bindgen(js_name = followOpen)]
-    pub fn follow_open(
+    /// An event from the shell for `creator`'s follow control (`kind`, see
+    /// [`follow_act`]): returns the intent URL to open for a click, else the
+    /// control's state (`follow`, `pending` or `following`).
+    pub fn follow(
         &mut self,
         creator: &str,
+        kind: u8,
         nonce: &str,
         origin: &str,
     ) -> Option<alloc::string::String> {
-        use vitrine_core::follow::FollowEvent;
-        self.0
-            .follow_event(creator, FollowEvent::Clicked, Some((nonce, origin)))
-    }
-
-    /// The intent page's checked answer for `creator`.
-    #[wasm_bindgen(js_name = followConfirm)]
-    pub fn follow_confirm(&mut self, creator: &str, following: bool) {
-        use vitrine_core::follow::FollowEvent;
-        self.0
-            .follow_event(creator, FollowEvent::Confirmed { following }, None);
-    }
-
-    /// The intent page for `creator` closed without an answer.
-    #[wasm_bindgen(js_name = followDismiss)]
-    pub fn follow_dismiss(&mut self, creator: &str) {
-        use vitrine_core::follow::FollowEvent;
-        self.0.follow_event(creator, FollowEvent::Dismissed, None);
-    }
-
-    /// `follow`, `pending` or `following` for `creator`.
-    #[wasm_bindgen(js_name = followState)]
-    pub fn follow_state(&self, creator: &str) -> alloc::string::String {
-        self.0.follow_state(creator).into()
+        if let Some((event, click)) = follow_act(kind, nonce, origin) {
+            let url = self.0.follow_event(creator, event, click);
+            if click.is_some() {
+                return url;
+            }
+        }
+        Some(self.0.follow_state(creator).into())
     }
 
     /// Empties the strip; the handle is consumed.

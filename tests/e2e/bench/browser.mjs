@@ -192,11 +192,39 @@ const cardsSettled = () => {
 const stripSettled = () =>
   ["ready", "empty", "error"].includes(document.querySelector("vitrine-proof")?.shadowRoot?.querySelector(".proof")?.dataset.state);
 
+// ---- Event → dashboard -----------------------------------------------------------
+
+/** ms from posting one event to the creator's dashboard page showing it. */
+async function dashboard() {
+  const page = await browser.newPage();
+  await page.goto(base + "/dashboard?creator=cr_mayachen");
+  await page.waitForFunction(() => document.getElementById("status").dataset.live !== undefined);
+  await page.waitForFunction(() => document.getElementById("dashboard").dataset.updated);
+  const shown = () => page.evaluate(() => Number(document.querySelector("[data-total=impressions]").textContent));
+  const hex = () => crypto.randomUUID().replaceAll("-", "");
+  const values = [];
+  for (let i = 0; i < (quick ? 2 : 20); i++) {
+    const before = await shown();
+    const event = {
+      id: hex(), type: "impression", item: "itm_nc_headphones", creator: "cr_mayachen", placement: "bench",
+      page: "https://blog.example/bench", ts: Date.now(), sdk: "bench", view: hex(),
+    };
+    const sent = performance.now();
+    const response = await fetch(base + "/v1/events", { method: "POST", body: JSON.stringify([event]), headers: { "content-type": "text/plain" } });
+    if (response.status !== 202) throw new Error(`bench: the collector answered ${response.status}`);
+    await page.waitForFunction((n) => Number(document.querySelector("[data-total=impressions]").textContent) === n, before + 1);
+    values.push(performance.now() - sent);
+  }
+  await page.close();
+  return values;
+}
+
 // ---- Run ---------------------------------------------------------------------
 
 const cold = await coldLoads();
 const warm = await warmLoads();
 const scaleRows = await scale();
+const dashboardMs = await dashboard();
 const shifts = {
   blog: await cls("/blog.html", cardsSettled),
   store_first_view: await cls("/store.html", stripSettled),
@@ -238,7 +266,11 @@ for (const [page, values] of Object.entries(shifts)) {
   console.log(`${page.padEnd(26)} ${s.min.toFixed(4)} / ${s.median.toFixed(4)} / ${s.max.toFixed(4)}`);
 }
 
+const d = stats(dashboardMs);
+console.log(`\nEvent → dashboard page (POST to the number changing in Chromium, ${d.n} events): min ${ms(d.min)} / median ${ms(d.median)} / max ${ms(d.max)} ms`);
+
 const report = {
+  event_to_dashboard_ms: d,
   loads: LOADS,
   first_card_ms: firstCardStats,
   scale: scaleRows,

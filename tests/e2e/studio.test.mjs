@@ -3,10 +3,21 @@
 // another site, and see the card there; then edit and unpublish it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { crc32, deflateSync } from "node:zlib";
 import { BASE, ARTIFACTS, browser, open, readCard, settled } from "./helpers.mjs";
 
 const OTHER_ORIGIN = BASE.replace("127.0.0.1", "localhost");
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's violations on the page as it is now. */
+async function violations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () =>
+    (await window.axe.run(document, { resultTypes: ["violations"] })).violations.map((v) =>
+      `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`));
+}
 
 /** A real PNG (a warm gradient), made here rather than kept as a fixture. */
 function png(size = 96) {
@@ -89,6 +100,7 @@ test("a creator publishes a pick in the studio, pastes its snippet on another si
   assert.equal(preview.image, BASE + picture);
   assert.equal(await studio.locator("#preview-hint").textContent(), "");
   await studio.screenshot({ path: ARTIFACTS + "/studio-editor.png", fullPage: true });
+  assert.deepEqual(await violations(studio), [], "the editor, with its preview, is accessible");
   // Typing shows at once; a broken price puts the fallback back, named.
   await studio.fill("#price", "1,59");
   await studio.waitForFunction(() => /价格 · Price must be/.test(document.querySelector("#preview-hint").textContent));
@@ -107,6 +119,7 @@ test("a creator publishes a pick in the studio, pastes its snippet on another si
   const snippet = await studio.evaluate(() => navigator.clipboard.readText());
   assert.ok(snippet.includes(`<vitrine-card item="${id}"></vitrine-card>`), snippet);
   await studio.screenshot({ path: ARTIFACTS + "/studio-saved.png", fullPage: true });
+  assert.deepEqual(await violations(studio), [], "the saved pick with its snippet is accessible");
   const blog = `${OTHER_ORIGIN}/my-morning-coffee.html`;
   await context.route(blog, (route) => route.fulfill({
     contentType: "text/html",
@@ -141,6 +154,9 @@ test("a creator publishes a pick in the studio, pastes its snippet on another si
   await studio.goto(`${BASE}/studio`);
   assert.match(await studio.locator(".items li", { hasText: title }).textContent(), /未发布 · Unpublished/);
   await studio.screenshot({ path: ARTIFACTS + "/studio-list.png", fullPage: true });
+  assert.deepEqual(await violations(studio), [], "the list is accessible");
+  // Everything ran under the strict CSP: nothing was refused.
+  assert.deepEqual(studio.consoleErrors.filter((e) => /Content Security Policy/.test(e)), []);
   await context.close();
 });
 
@@ -165,6 +181,7 @@ test("saving without JavaScript's checks: the platform names every field to fix 
   assert.match(summary[3], /价格 · Price must be a non-negative decimal string/);
   assert.equal(await studio.inputValue("#title"), "A keyboard I love", "the draft is kept");
   assert.equal(await studio.getAttribute("#price", "aria-invalid"), "true");
+  assert.deepEqual(await violations(studio), [], "the refused form is accessible");
   // The summary's links take the keyboard to the field.
   await studio.locator(".summary a").nth(3).click();
   assert.equal(await studio.evaluate(() => location.hash), "#price");

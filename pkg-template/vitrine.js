@@ -1,12 +1,12 @@
 // Vitrine SDK entry: loads the wasm once, defines <vitrine-card>,
 // <vitrine-follow> and <vitrine-proof>, exports the JS API (mountCard,
-// mountFollow, mountProof, configure),
-// and owns the browser I/O the wasm does not: fetching data, the follow
-// popup and its answer, and the attribution beacons. The rules (validation,
-// links, states, queue policy) are the wasm's. Everything that can fail is
-// caught here: a host page never sees an exception from Vitrine, only a
-// one-line console warning.
-import init, { Card, Follow, Proof, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
+// mountFollow, mountProof, configure), and is the SDK's browser layer: the
+// DOM, fetching data, the follow popup and its answer, and the attribution
+// beacons. The rules (validation, links, words, states, queue policy) are
+// the wasm's, which answers each render with a plan (src/plan.rs) that
+// `draw` applies. Everything that can fail is caught here: a host page never
+// sees an exception from Vitrine, only a one-line console warning.
+import init, { card, follow, proof, buyLink, signedLink, followStep, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
 
 const defaults = {
   // By default the platform is wherever the SDK was loaded from, and the
@@ -42,12 +42,14 @@ function openApp(app, web) {
 // `cargo xtask build`. They live in the shell, not the wasm, so that the
 // element's box (a skeleton of its final size) is drawn the moment it
 // connects, before the wasm has arrived: the page never shifts.
-function look(css, html) {
-  return { css, html, sheet: null, template: null };
+// `fields` names the fields of the header of the element's plans.
+function look(css, html, fields) {
+  return { css, html, fields, sheet: null, template: null };
 }
-const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__");
-const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__");
-const PROOF = look("__VITRINE_PROOF_CSS__", "__VITRINE_PROOF_HTML__");
+const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__",
+  ["state", "fetch", "item", "creator", "live", "store", "problem", "warning", "unavailable", "intent"]);
+const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__", ["state", "fetch", "creator", "problem", "intent"]);
+const PROOF = look("__VITRINE_PROOF_CSS__", "__VITRINE_PROOF_HTML__", ["state", "fetch", "problem", "collapsed", "closed", "open"]);
 
 /**
  * Gives `element` its open shadow root, with the look's stylesheet
@@ -121,6 +123,94 @@ function guard(action) {
   } catch (e) {
     console.warn("vitrine: " + e);
   }
+}
+
+// A plan's separators (src/plan.rs): records, and fields within a record.
+const RS = "\x1e";
+const US = "\x1f";
+
+/** `Intl.NumberFormat`s already built (building one is the slow part of formatting). */
+const formats = new Map();
+function formatNumber(locale, options, decimal) {
+  const key = locale + JSON.stringify(options);
+  let format = formats.get(key);
+  if (!format) formats.set(key, (format = new Intl.NumberFormat(locale, options)));
+  // A decimal string, formatted exactly (no binary float on the way).
+  return format.format(decimal);
+}
+function money(locale, currency, amount) {
+  try {
+    return formatNumber(locale, { style: "currency", currency }, amount);
+  } catch {
+    return currency + " " + amount;
+  }
+}
+
+/**
+ * Applies the wasm's `plan` to a fresh copy of `kind`'s template and puts it
+ * in `element`'s shadow root (src/plan.rs says what each write does). Data
+ * enters only as text and as attribute values the wasm checked. Returns
+ * the plan's header by the names in `kind.fields`, after one console
+ * warning if the plan has one.
+ */
+function draw(element, kind, plan) {
+  const [fields, ...writes] = plan.split(RS).map((record) => record.split(US));
+  const content = kind.template.content.cloneNode(true);
+  const root = content.firstElementChild;
+  const first = (scope, name) => (name ? scope.getElementsByClassName(name)[0] : scope);
+  let scope = root;
+  for (const [op, name, a, b, c, d] of writes) {
+    if (op === "@") scope = root;
+    else if (op === "s") scope = first(root, name) ?? root;
+    else if (op === "+") {
+      const list = first(root, name);
+      const row = first(root, a);
+      if (list && row) scope = list.appendChild(row.cloneNode(true));
+    } else {
+      const el = first(scope, name);
+      if (!el) continue;
+      if (op === "t") el.textContent = a;
+      else if (op === "a") el.setAttribute(a, b);
+      else if (op === "u") el.removeAttribute(a);
+      else if (op === "r") el.remove();
+      else if (op === "m") el.textContent = money(a, b, c);
+      else if (op === "n") el.textContent = formatNumber(a, c ? { notation: "compact", maximumSignificantDigits: +c } : {}, b) + d;
+    }
+  }
+  element.shadowRoot.replaceChildren(content);
+  const head = { rest: fields.slice(kind.fields.length) };
+  kind.fields.forEach((name, i) => (head[name] = fields[i] ?? ""));
+  const said = head.warning || head.problem;
+  if (said) console.warn("vitrine: " + said);
+  return head;
+}
+
+/**
+ * A follow control (the follow button, a card's byline, a strip's creator)
+ * for `FollowFlow`: its states and labels are the core's (`followStep`);
+ * `paint(key, label, url)` shows one, with the click's intent URL when
+ * there is one. `intent()` is the bare intent URL, `locale()` the words'.
+ */
+function followControl(intent, locale, paint) {
+  let state = "follow";
+  const step = (event, url) => {
+    const [key, label] = (guard(() => followStep(state, event, String(locale() ?? ""))) ?? "").split(US);
+    if (!label) return;
+    state = key;
+    paint(key, label, url);
+  };
+  return {
+    open(nonce, origin) {
+      const url = intent() && intent() + "&nonce=" + encoded(nonce) + "&origin=" + encoded(origin);
+      if (url) step(1, url);
+      return url;
+    },
+    remembered: () => step(0),
+    confirm: (following) => step(following ? 2 : 3),
+    dismiss: () => step(4),
+    state: () => state,
+    reset: (to = "follow") => (state = to),
+  };
 }
 
 // Rendering many elements at once (a page mounting a thousand cards, or a
@@ -387,8 +477,11 @@ function merged(options) {
 class Handle {
   #element;
   #options;
-  #card = null;
+  #ready = false;
   #destroyed = false;
+  // The header of the plan on screen (its item, creator, links, words).
+  #head = null;
+  #follow;
   #flow;
   #stopViewable = null;
   // The item this card has counted an impression for: once per card per
@@ -400,9 +493,20 @@ class Handle {
     this.#options = { ...options };
     handles.add(this);
     // The byline's follow control follows the creator like <vitrine-follow>.
+    this.#follow = followControl(
+      () => this.#head?.intent,
+      () => merged(this.#options).locale,
+      (key, label, url) => {
+        const link = element.shadowRoot?.querySelector(".follow");
+        if (!link) return;
+        link.textContent = label;
+        link.dataset.follow = key;
+        if (url) link.href = url;
+      },
+    );
     this.#flow = new FollowFlow({
-      ...followControl((kind, nonce, origin) => this.#card?.follow(kind, nonce, origin)),
-      creator: () => this.#card?.creatorId() ?? "",
+      ...this.#follow,
+      creator: () => this.#head?.creator ?? "",
       track: (type) => this.#track(type, {}),
     });
     const box = () => {
@@ -419,7 +523,7 @@ class Handle {
     if (typeof start.itemId === "string" && !start.item) prefetch(start, "/v1/items/" + encoded(start.itemId));
     whenLoaded(element, () => {
       if (this.#destroyed) return;
-      this.#card = guard(() => new Card(element, CARD.template));
+      this.#ready = true;
       this.#render();
     });
   }
@@ -428,15 +532,23 @@ class Handle {
   // and on phones the partner's app first. Modified and middle clicks keep
   // the browser's own behaviour (a new tab with the same, fresh link).
   #click(event) {
-    const card = this.#card;
-    if (!card) return;
+    const head = this.#head;
+    if (!head) return;
     if (event.target.closest?.(".follow[href]")) return this.#flow.click(event);
     const buy = event.target.closest?.(".buy[href]");
     if (!buy) return;
+    const options = merged(this.#options);
+    const redirect = options.linkMode === "redirect";
     const clickId = newClickId();
-    const app = guard(() => card.click(clickId, navigator.userAgent));
+    // Direct mode: the wasm resolves the link again with this click's id.
     // Redirect mode: the platform records the click (with its own id).
-    if (merged(this.#options).linkMode !== "redirect") this.#track("click", { click: clickId });
+    let app;
+    if (head.store && !redirect) {
+      const [web, phoneApp] = (guard(() => buyLink(options, head.store, head.creator, clickId, navigator.userAgent)) ?? "").split(US);
+      if (web) buy.href = web;
+      app = phoneApp;
+      this.#track("click", { click: clickId });
+    }
     const plain = event.type === "click" && event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
     if (app && plain) {
       event.preventDefault();
@@ -444,67 +556,93 @@ class Handle {
     }
     // Redirect mode: this click follows the signed link it has; the next
     // click gets a fresh one.
-    setTimeout(() => this.#redirect(card));
+    if (redirect) setTimeout(() => this.#redirect(head));
   }
 
   // Redirect mode only: asks the platform for a signed link for the next
   // click and puts it on the buy button.
-  #redirect(card) {
-    const url = guard(() => card.linkRequest());
-    if (!url) return;
+  #redirect(head) {
+    const options = merged(this.#options);
+    if (options.linkMode !== "redirect" || !head.live) return;
+    const platform = String(options.platform).replace(/\/+$/, "");
+    const url = platform + "/v1/items/" + encoded(head.item) + "/link?placement=" + encoded(String(options.placement ?? ""));
     fetch(url, { mode: "cors", credentials: "omit" })
       .then((response) => response.json().then((body) => [response.status, body], () => [response.status, {}]))
       .then(([status, body]) => {
-        if (this.#card !== card) return;
-        if (status < 300) guard(() => card.useRedirect(String(body.url)));
-        // A refusal (4xx: unknown item, refused link) disables the button; a
-        // network or server failure leaves it waiting for the next render.
-        else if (status < 500) guard(() => card.redirectRefused(String(body.reason ?? "HTTP " + status)));
+        const buy = this.#head === head && this.#element.shadowRoot?.querySelector(".buy");
+        if (!buy) return;
+        if (status < 300) {
+          // Only the platform's own signed /r/ link goes on the button.
+          if (guard(() => signedLink(String(body.url), platform))) {
+            buy.href = body.url;
+            buy.target = "_blank";
+            buy.rel = "sponsored noopener";
+            buy.referrerPolicy = "strict-origin-when-cross-origin";
+          }
+        } else if (status < 500) {
+          // A refusal (4xx: unknown item, refused link) disables the button; a
+          // network or server failure leaves it waiting for the next render.
+          buy.removeAttribute("data-pending");
+          buy.textContent = head.unavailable;
+          buy.setAttribute("role", "link");
+          buy.setAttribute("aria-disabled", "true");
+          console.warn("vitrine: the platform gave no link for the item (" + (body.reason ?? "HTTP " + status) + "); buying is disabled");
+        }
       }, () => {});
   }
 
   #render() {
-    const card = this.#card;
-    const url = card && guard(() => card.render({ ...merged(this.#options), clickId: newClickId() }));
-    if (url) {
-      fetchJson(url).then(([status, body]) =>
-        inSlices(() => {
-          // The card ignores an answer it is no longer waiting for.
-          if (this.#card !== card) return;
-          guard(() => card.loaded(status, body));
-          this.#shown(card);
-        }),
-      );
-    } else if (card) {
-      this.#shown(card);
+    if (!this.#ready) return;
+    const options = { ...merged(this.#options), clickId: newClickId() };
+    // An element's inline JSON is parsed here; the wasm says why it failed.
+    if (!options.item && !options.itemId && typeof options.itemJson === "string") {
+      try {
+        options.item = JSON.parse(options.itemJson);
+      } catch (e) {
+        options.itemJsonError = e.message;
+      }
     }
+    const head = this.#draw(guard(() => card(options)));
+    if (head?.state !== "loading") return head && this.#shown(head);
+    fetchJson(head.fetch).then(([status, body]) =>
+      inSlices(() => {
+        // An answer the card is no longer waiting for paints nothing.
+        if (this.#head !== head) return;
+        const shown = this.#draw(guard(() => card(options, { status, body })));
+        if (shown) this.#shown(shown);
+      }),
+    );
+  }
+
+  #draw(plan) {
+    if (plan === undefined) return null;
+    const head = guard(() => draw(this.#element, CARD, plan));
+    this.#head = head;
+    this.#follow.reset();
+    return head;
   }
 
   // Once an item is on screen: the signed link in redirect mode, and the
   // byline's follow state as this site remembers it.
-  #shown(card) {
-    this.#redirect(card);
-    const creator = guard(() => card.creatorId());
-    if (creator && remembered(creator)) guard(() => card.follow(REMEMBERED, "", ""));
-    const item = guard(() => card.itemId());
+  #shown(head) {
+    this.#redirect(head);
+    if (head.creator && remembered(head.creator)) this.#follow.remembered();
+    const item = head.item || null;
     if (item && item === this.#counted) return;
     this.#stopViewable?.();
     this.#stopViewable = null;
-    this.#counted = item ?? null;
+    this.#counted = item;
     if (item) {
       this.#track("impression", {});
       this.#stopViewable = watchViewable(this.#element, () => this.#track("viewable_impression", {}));
-    } else {
-      const problem = guard(() => card.problem());
-      if (problem) this.#track("render_error", { reason: problem.slice(0, 300) });
+    } else if (head.problem) {
+      this.#track("render_error", { reason: head.problem.slice(0, 300) });
     }
   }
 
   /** An event about the item on screen (and its creator). */
   #track(type, fields) {
-    const card = this.#card;
-    const item = card && guard(() => card.itemId());
-    const creator = card && guard(() => card.creatorId());
+    const { item, creator } = this.#head ?? {};
     track(this.#element, merged(this.#options), type, { ...(item && { item }), ...(creator && { creator }), ...fields });
   }
 
@@ -517,12 +655,12 @@ class Handle {
   /** Removes the card's content and releases it. */
   destroy() {
     this.#destroyed = true;
+    this.#ready = false;
     handles.delete(this);
     this.#flow.stop();
     this.#stopViewable?.();
-    const card = this.#card;
-    this.#card = null;
-    if (card) guard(() => card.destroy());
+    this.#head = null;
+    this.#element.shadowRoot?.replaceChildren();
   }
 }
 
@@ -558,19 +696,6 @@ function remember(creator, following) {
 }
 
 const POPUP = { width: 420, height: 600 };
-
-// A follow control's events, as the wasm's one `follow(kind, nonce, origin)`
-// entry point reads them (see `follow_act` in src/lib.rs).
-const REMEMBERED = 0;
-/** The wasm side of a follow control, for `FollowFlow`. */
-function followControl(call) {
-  return {
-    open: (nonce, origin) => call(1, nonce, origin),
-    confirm: (following) => call(following ? 2 : 3, "", ""),
-    dismiss: () => call(4, "", ""),
-    state: () => call(5, "", ""),
-  };
-}
 
 /**
  * Following a creator from this page, for any control that does it (the
@@ -658,38 +783,68 @@ class FollowFlow {
 }
 
 class FollowHandle {
+  #element;
   #options;
-  #follow = null;
+  #ready = false;
   #destroyed = false;
+  #head = null;
+  #follow;
   #flow;
 
   constructor(element, options) {
+    this.#element = element;
     this.#options = { ...options };
     handles.add(this);
+    this.#follow = followControl(
+      () => this.#head?.intent,
+      () => merged(this.#options).locale,
+      (key, label, url) => {
+        const root = element.shadowRoot?.firstElementChild;
+        const button = root?.querySelector(".button");
+        if (!button) return;
+        root.dataset.state = key;
+        button.textContent = label;
+        if (url) button.href = url;
+      },
+    );
+    const creator = () => String(merged(this.#options).creator);
     this.#flow = new FollowFlow({
-      ...followControl((kind, nonce, origin) => this.#follow?.follow(kind, nonce, origin)),
-      creator: () => String(merged(this.#options).creator),
-      track: (type) => track(element, merged(this.#options), type, { creator: String(merged(this.#options).creator) }),
+      ...this.#follow,
+      creator,
+      track: (type) => track(element, merged(this.#options), type, { creator: creator() }),
     });
     const onClick = (event) => {
       const link = event.target.closest?.(".button[href]");
-      if (link && this.#follow) this.#flow.click(event);
+      if (link && this.#head?.intent) this.#flow.click(event);
     };
     guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", onClick));
     const start = merged(this.#options);
     if (typeof start.creator === "string") prefetch(start, "/v1/creators/" + encoded(start.creator));
     whenLoaded(element, () => {
       if (this.#destroyed) return;
-      this.#follow = guard(() => new Follow(element, FOLLOW.template));
+      this.#ready = true;
       this.#render();
     });
   }
 
   #render() {
-    const follow = this.#follow;
+    if (!this.#ready) return;
     const options = merged(this.#options);
-    const url = follow && guard(() => follow.render({ ...options, following: remembered(String(options.creator)) }));
-    if (url) fetchJson(url).then(([status, body]) => inSlices(() => this.#follow === follow && follow.loaded(status, body)));
+    options.following = remembered(String(options.creator));
+    const head = this.#draw(guard(() => follow(options)));
+    if (head?.state !== "loading") return;
+    fetchJson(head.fetch).then(([status, body]) =>
+      inSlices(() => this.#head === head && this.#draw(guard(() => follow(options, { status, body })))),
+    );
+  }
+
+  #draw(plan) {
+    if (plan === undefined) return null;
+    const head = guard(() => draw(this.#element, FOLLOW, plan));
+    this.#head = head;
+    // Shown: the button is in the state the plan drew (remembered or not).
+    this.#follow.reset(head?.intent ? head.state : "follow");
+    return head;
   }
 
   /** Renders again with these options merged over the current ones. */
@@ -701,11 +856,11 @@ class FollowHandle {
   /** Removes the button's content and releases it. */
   destroy() {
     this.#destroyed = true;
+    this.#ready = false;
     handles.delete(this);
     this.#flow.stop();
-    const follow = this.#follow;
-    this.#follow = null;
-    if (follow) guard(() => follow.destroy());
+    this.#head = null;
+    this.#element.shadowRoot?.replaceChildren();
   }
 }
 
@@ -744,8 +899,11 @@ function rememberProof(url, shown) {
 class ProofHandle {
   #element;
   #options;
-  #proof = null;
+  #ready = false;
   #destroyed = false;
+  #head = null;
+  #open = false;
+  // Each creator's follow control and flow on the strip on screen.
   #flows = new Map();
   #stopViewable = null;
   // The product page whose impressions this strip counted (once per page view).
@@ -761,73 +919,100 @@ class ProofHandle {
     root?.addEventListener("click", (event) => this.#click(event));
     whenLoaded(element, () => {
       if (this.#destroyed) return;
-      this.#proof = guard(() => new Proof(element, PROOF.template));
+      this.#ready = true;
       this.#render();
     });
   }
 
   #click(event) {
-    const proof = this.#proof;
-    if (!proof) return;
+    const head = this.#head;
+    if (!head) return;
     const target = event.target;
-    if (target.closest?.(".more")) {
-      const open = guard(() => proof.toggle());
-      if (open) this.#track("proof_expand", guard(() => proof.slot(0)));
+    const more = target.closest?.(".more");
+    if (more) {
+      // Opens or closes the list of every recommendation, in the words the
+      // plan gave for both.
+      this.#open = !this.#open;
+      more.textContent = this.#open ? head.open : head.closed;
+      more.setAttribute("aria-expanded", String(this.#open));
+      const list = this.#element.shadowRoot.querySelector(".list");
+      if (list) list.hidden = !this.#open;
+      if (this.#open) this.#track("proof_expand", head.rest[0]);
       return;
     }
     const follow = target.closest?.(".follow[href]");
-    if (follow) return this.#flow(follow.dataset.creator).click(event);
+    if (follow) return this.#flow(follow.dataset.creator).flow.click(event);
     if (target.closest?.(".name[href]")) {
       const slot = target.closest("[data-creator]");
       if (slot) this.#track("creator_click", slot.dataset.item + " " + slot.dataset.creator);
     }
   }
 
-  /** The follow flow for one creator of the strip. */
+  /** The follow control and flow for one creator of the strip. */
   #flow(creator) {
-    let flow = this.#flows.get(creator);
-    if (!flow) {
-      flow = new FollowFlow({
-        ...followControl((kind, nonce, origin) => this.#proof?.follow(creator, kind, nonce, origin)),
+    let entry = this.#flows.get(creator);
+    if (!entry) {
+      // Entries go with each draw, so the link's href is still the plan's
+      // bare intent URL here (a click adds its nonce).
+      const link = () => this.#element.shadowRoot?.querySelector(`.follow[data-creator="${creator}"]`);
+      const intent = link()?.getAttribute("href");
+      const control = followControl(
+        () => intent,
+        () => merged(this.#options).locale,
+        (key, label, url) => {
+          const el = link();
+          if (!el) return;
+          el.textContent = label;
+          el.dataset.follow = key;
+          if (url) el.href = url;
+        },
+      );
+      const flow = new FollowFlow({
+        ...control,
         creator: () => creator,
         track: (type) => track(this.#element, merged(this.#options), type, { creator }),
       });
-      this.#flows.set(creator, flow);
+      this.#flows.set(creator, (entry = { control, flow }));
     }
-    return flow;
+    return entry;
   }
 
   #render() {
-    const proof = this.#proof;
-    if (!proof) return;
+    if (!this.#ready) return;
     const options = merged(this.#options);
     const page = productPage(options);
-    const url = guard(() => proof.render({ ...options, url: page, state: proofHint(page) }));
-    if (!url) return this.#shown(proof, page);
-    fetchJson(url).then(([status, body]) =>
+    const asked = { ...options, url: page, state: proofHint(page) };
+    const head = this.#draw(guard(() => proof(asked)));
+    if (head?.state !== "deciding" && head?.state !== "loading") return head && this.#shown(head, page);
+    fetchJson(head.fetch).then(([status, body]) =>
       inSlices(() => {
-        if (this.#proof !== proof) return;
-        guard(() => proof.loaded(status, body));
-        this.#shown(proof, page);
+        if (this.#head !== head) return;
+        const shown = this.#draw(guard(() => proof(asked, { status, body })));
+        if (shown) this.#shown(shown, page);
       }),
     );
   }
 
+  #draw(plan) {
+    if (plan === undefined) return null;
+    for (const { flow } of this.#flows.values()) flow.stop();
+    this.#flows.clear();
+    this.#open = false;
+    const head = guard(() => draw(this.#element, PROOF, plan));
+    this.#head = head;
+    return head;
+  }
+
   // Once the answer is on screen: remember whether there was one, show the
   // follows this site remembers, count the collapsed strip's creators.
-  #shown(proof, page) {
-    const state = guard(() => proof.state());
-    if (state === "ready" || state === "empty") rememberProof(page, state === "ready");
-    const shown = [];
-    for (let i = 0, slot; (slot = guard(() => proof.slot(i))); i++) {
+  #shown(head, page) {
+    if (head.state === "ready" || head.state === "empty") rememberProof(page, head.state === "ready");
+    for (const slot of head.rest) {
       const creator = slot.split(" ")[1];
-      if (remembered(creator)) guard(() => proof.follow(creator, REMEMBERED, "", ""));
-      if (i < (guard(() => proof.collapsed()) ?? 0)) shown.push(slot);
+      if (remembered(creator)) this.#flow(creator).control.remembered();
     }
-    if (state === "error") {
-      const problem = guard(() => proof.problem());
-      if (problem) this.#track("render_error", null, { reason: problem.slice(0, 300) });
-    }
+    if (head.state === "error" && head.problem) this.#track("render_error", null, { reason: head.problem.slice(0, 300) });
+    const shown = head.rest.slice(0, +head.collapsed || 0);
     if (!shown.length || this.#counted === page) return;
     this.#counted = page;
     this.#stopViewable?.();
@@ -852,12 +1037,12 @@ class ProofHandle {
   /** Removes the strip's content and releases it. */
   destroy() {
     this.#destroyed = true;
+    this.#ready = false;
     handles.delete(this);
-    for (const flow of this.#flows.values()) flow.stop();
+    for (const { flow } of this.#flows.values()) flow.stop();
     this.#stopViewable?.();
-    const proof = this.#proof;
-    this.#proof = null;
-    if (proof) guard(() => proof.destroy());
+    this.#head = null;
+    this.#element.shadowRoot?.replaceChildren();
   }
 }
 

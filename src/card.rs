@@ -1,26 +1,29 @@
-//! The showcase card: from options to a filled shadow root.
+//! The showcase card: from options (and the platform's answer) to a plan.
 //!
 //! A render is one of three states of the same box: `loading` (the skeleton,
 //! while the item is fetched by id), `ready`, or `error` (the fallback). The
-//! template is static markup; item data only ever enters through
-//! `textContent` and through attributes whose URLs passed the core's checks.
-//! The buy link is never the creator's link as given: it is the partner's
-//! canonical page, rebuilt by link resolution, with a fresh click id per click.
+//! template is static markup; item data only ever enters as text and as
+//! attributes whose URLs passed the core's checks. The buy link is never the
+//! creator's link as given: it is the partner's canonical page, rebuilt by
+//! link resolution, with a fresh click id per click.
+//!
+//! The plan's header, in order: `state`, the URL to `fetch` (loading only),
+//! the `item` and `creator` ids shown, `live` (`1` when buying works), the
+//! `store` link to re-resolve on each click (direct mode), the `problem`
+//! (why it fell back, for the `render_error` beacon), one `warning` for the
+//! console, the `unavailable` label (for a refusal in redirect mode) and the
+//! byline's follow `intent` URL.
 
-use crate::bindings;
-use crate::fill::{apply, Write};
-use crate::js_node::JsNode;
-use crate::options;
+use crate::follow::intent_url;
+use crate::options::{self, Answer};
+use crate::plan::Plan;
 use alloc::string::String;
-use alloc::vec::Vec;
-use vitrine_core::follow::{FollowEvent, FollowState};
+use vitrine_core::follow::FollowState;
 use vitrine_core::item::{is_id, Item, StockState};
 use vitrine_core::json::Node;
-use vitrine_core::link::{canonicalize, prefers_app, resolve, Attribution, Outbound};
+use vitrine_core::link::{canonicalize, prefers_app, resolve, Attribution, UrlParser};
 use vitrine_core::locale::Locale;
 use vitrine_core::partner::Registry;
-use wasm_bindgen::JsValue;
-use web_sys::{DocumentFragment, Element, HtmlTemplateElement, ShadowRoot};
 
 /// How the card looks, read from the options.
 #[derive(Clone, Copy)]
@@ -31,17 +34,24 @@ struct View {
 }
 
 impl View {
-    fn from_options(options: &JsValue) -> View {
-        let option = |key| bindings::get(options, key).and_then(|v| v.as_string());
-        let locale = option("locale");
+    fn read<N: Node>(options: &N) -> View {
         View {
-            locale: Locale::from_tag(locale.as_deref()),
+            locale: options::locale(options),
             theme: options::theme(options),
-            layout: match option("layout").as_deref() {
-                Some("compact") => "compact",
-                _ => "full",
+            layout: if options::is(options, "layout", "compact") {
+                "compact"
+            } else {
+                "full"
             },
         }
+    }
+
+    /// The root's attributes for `state`.
+    fn root(self, plan: &mut Plan, state: &str) {
+        plan.attr("", "data-state", state)
+            .attr("", "data-theme", self.theme)
+            .attr("", "data-layout", self.layout)
+            .attr("", "lang", self.locale.tag());
     }
 }
 
@@ -50,482 +60,155 @@ impl View {
 /// partners; stores a platform configures are resolved by the platform
 /// itself, through its signed redirect (`/r/`), so their rules never need to
 /// reach the browser.
-#[derive(Clone)]
 struct Links {
     registry: Registry,
     placement: String,
-    /// The platform's origin, without a trailing slash (for the byline's
-    /// follow intent).
-    platform: String,
-    /// In redirect mode (`link-mode="redirect"`), the platform whose signed
-    /// `/r/` links the buy button uses instead of direct partner links.
-    redirect_via: Option<String>,
 }
 
 impl Links {
-    fn from_options(options: &JsValue) -> Links {
-        let option = |key| bindings::get(options, key).and_then(|v| v.as_string());
-        let registry = Registry::new(option("publisher").as_deref());
-        let placement = option("placement")
-            .filter(|p| !p.is_empty() && p.len() <= 128)
-            .unwrap_or_else(|| "unknown".into());
-        let platform = options::platform(options);
-        let redirect_via =
-            (option("linkMode").as_deref() == Some("redirect")).then(|| platform.clone());
+    fn read<N: Node>(options: &N) -> Links {
         Links {
-            registry,
-            placement,
-            platform,
-            redirect_via,
+            registry: Registry::new(options::string(options, "publisher").as_deref()),
+            placement: options::string(options, "placement")
+                .filter(|p| !p.is_empty() && p.len() <= 128)
+                .unwrap_or_else(|| "unknown".into()),
         }
     }
-
-    fn resolve(
-        &self,
-        store_url: &str,
-        creator_id: &str,
-        click_id: &str,
-    ) -> Result<Outbound, vitrine_core::link::LinkError> {
-        let attribution = Attribution {
-            click_id,
-            creator_id,
-            placement_id: &self.placement,
-        };
-        resolve(
-            store_url,
-            &bindings::BrowserUrl,
-            &self.registry,
-            &attribution,
-        )
-    }
 }
 
-/// A card on screen whose buy link is live: what a click re-resolves.
-struct Shown {
-    links: Links,
-    locale: Locale,
-    item_id: String,
-    store_url: String,
-    creator_id: String,
-}
-
-/// Where the item comes from.
-enum Source {
-    Inline(JsValue),
-    Fetch { url: String, id: String },
-    Invalid(String),
-}
-
-fn source(options: &JsValue) -> Source {
-    if let Some(item) = bindings::get(options, "item") {
-        return Source::Inline(item);
+/// The card for `options`, given the platform's `answer` when the item is
+/// fetched by id (`None` before it arrives).
+pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>, urls: &dyn UrlParser) -> String {
+    let view = View::read(options);
+    if let Some(item) = options.field("item") {
+        return show(options, view, &item, urls);
     }
-    if let Some(text) = bindings::get(options, "itemJson").and_then(|v| v.as_string()) {
-        return match bindings::parse_json(&text) {
-            Some(item) => Source::Inline(item),
-            None => Source::Invalid("the inline item JSON does not parse".into()),
-        };
+    if let Some(error) = options::string(options, "itemJsonError") {
+        let problem = ["the inline item JSON does not parse (", &error, ")"].concat();
+        return fallback(view, &problem, None);
     }
-    let Some(id) = bindings::get(options, "itemId").and_then(|v| v.as_string()) else {
-        return Source::Invalid(
-            "no item to show: set the item attribute (itemId) or put the item's JSON inside the element".into(),
+    let Some(id) = options::string(options, "itemId") else {
+        return fallback(
+            view,
+            "no item to show: set the item attribute (itemId) or put the item's JSON inside the element",
+            None,
         );
     };
     if !is_id(&id) {
-        return Source::Invalid(
-            [
-                "item id \"",
-                &id,
-                "\" is not an id of 1 to 64 letters, digits, '_' or '-'",
-            ]
-            .concat(),
-        );
+        return fallback(view, &options::bad_id("item", &id), None);
     }
-    let url = [options::platform(options).as_str(), "/v1/items/", &id].concat();
-    Source::Fetch { url, id }
+    let url = [&options::platform(options), "/v1/items/", id.as_str()].concat();
+    let Some(answer) = Answer::read(answer) else {
+        let mut plan = Plan::new(&["loading", &url]);
+        view.root(&mut plan, "loading");
+        plan.attr("", "aria-busy", "true")
+            .attr("", "aria-label", view.locale.texts().loading)
+            .remove("fallback");
+        return plan.finish();
+    };
+    if let Some(body) = answer.ok() {
+        return show(options, view, body, urls);
+    }
+    let problem = match answer.status {
+        200..=299 => ["the platform's answer for item ", &id, " is not JSON"].concat(),
+        0 => ["the platform could not be reached at ", &url].concat(),
+        404 => ["item ", &id, " is not known to the platform (404)"].concat(),
+        status => {
+            let mut s = String::from("the platform answered HTTP ");
+            vitrine_core::locale::push_decimal(&mut s, status.into());
+            s.push_str(" for item ");
+            s.push_str(&id);
+            s
+        }
+    };
+    fallback(view, &problem, None)
 }
 
-/// A card mounted in a host element. The JS shell owns the network: when a
-/// render needs the item fetched, [`CardState::render`] returns the URL and
-/// shows the skeleton, and the shell hands the answer to
-/// [`CardState::loaded`].
-pub(crate) struct CardState {
-    host: Element,
-    /// The card's markup (`card.html`), parsed once by the shell.
-    template: HtmlTemplateElement,
-    /// The item being fetched, and how to show it once it arrives.
-    pending: Option<(View, Links, String, String)>,
-    /// The item shown, when its buy link is live.
-    shown: Option<Shown>,
-    /// The click id the shell handed to the last render, for its first href.
-    click_id: String,
-    /// The byline's follow control: its state, the creator shown and the
-    /// platform whose intent page it opens.
-    follow: FollowState,
-    creator: Option<(String, String)>,
-    /// The item on screen, for impressions.
-    item_id: Option<String>,
-    /// Why the last render fell back, for the `render_error` beacon.
-    problem: Option<String>,
+/// The buy link for one click: the partner's page with this click's id,
+/// and, after a [`US`](crate::plan::US), its app link when `user_agent` is a
+/// phone's. Empty when the link is refused.
+pub(crate) fn buy_link<N: Node>(
+    options: &N,
+    store_url: &str,
+    creator_id: &str,
+    click_id: &str,
+    user_agent: &str,
+    urls: &dyn UrlParser,
+) -> String {
+    let links = Links::read(options);
+    let attribution = Attribution {
+        click_id,
+        creator_id,
+        placement_id: &links.placement,
+    };
+    let Ok(out) = resolve(store_url, urls, &links.registry, &attribution) else {
+        return String::new();
+    };
+    let mut link = out.web;
+    if let Some(app) = out.app.filter(|_| prefers_app(user_agent)) {
+        link.push(crate::plan::US);
+        link.push_str(&app);
+    }
+    link
 }
 
-impl CardState {
-    pub(crate) fn new(host: Element, template: HtmlTemplateElement) -> CardState {
-        CardState {
-            host,
-            template,
-            pending: None,
-            shown: None,
-            click_id: String::new(),
-            follow: FollowState::Follow,
-            creator: None,
-            item_id: None,
-            problem: None,
-        }
-    }
+/// Whether `url` is a signed link of `platform`'s (`/r/…`), the only kind
+/// the buy button takes in redirect mode.
+pub(crate) fn is_signed_link(url: &str, platform: &str) -> bool {
+    url.strip_prefix(options::trim_trailing_slashes(platform))
+        .and_then(|rest| rest.strip_prefix("/r/"))
+        .is_some_and(|token| {
+            !token.is_empty()
+                && token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+}
 
-    /// Renders `options`; returns the URL to fetch when the item is loaded
-    /// by id (the skeleton is showing meanwhile).
-    pub(crate) fn render(&mut self, options: &JsValue) -> Option<String> {
-        self.pending = None;
-        self.shown = None;
-        self.creator = None;
-        self.item_id = None;
-        self.problem = None;
-        self.follow = FollowState::Follow;
-        let Some(root) = bindings::shadow_root(&self.host) else {
-            bindings::warn("cannot attach a shadow root to this element");
-            return None;
-        };
-        let view = View::from_options(options);
-        let links = Links::from_options(options);
-        self.click_id = bindings::get(options, "clickId")
-            .and_then(|v| v.as_string())
-            .unwrap_or_default();
-        match source(options) {
-            Source::Inline(value) => self.show(&root, view, links, value),
-            Source::Invalid(problem) => self.fail(&root, view, problem, None),
-            Source::Fetch { url, id } => {
-                if let Some(content) = skeleton(&self.template, view) {
-                    bindings::replace_contents(&root, &content);
-                }
-                self.pending = Some((view, links, id, url.clone()));
-                return Some(url);
-            }
-        }
-        None
-    }
-
-    /// A click on the buy link: the link gets a fresh click id (so every
-    /// click is counted once, as itself), and on phones the partner's app
-    /// link is returned for the shell to try first.
-    pub(crate) fn click(&mut self, click_id: &str, user_agent: &str) -> Option<String> {
-        // In redirect mode the signed link already names its click; the shell
-        // fetches a fresh one for the next click.
-        let shown = self
-            .shown
-            .as_ref()
-            .filter(|s| s.links.redirect_via.is_none())?;
-        let out = shown
-            .links
-            .resolve(&shown.store_url, &shown.creator_id, click_id)
-            .ok()?;
-        let article = self
-            .host
-            .shadow_root()
-            .and_then(|root| root.first_element_child())?;
-        apply(&article, &[Write::Attr("buy", "href", &out.web)]);
-        out.app.filter(|_| prefers_app(user_agent))
-    }
-
-    /// In redirect mode, where to ask the platform for a signed link for the
-    /// next click on the item shown.
-    pub(crate) fn link_request(&self) -> Option<String> {
-        let shown = self.shown.as_ref()?;
-        let platform = shown.links.redirect_via.as_deref()?;
-        let mut url = [platform, "/v1/items/", &shown.item_id, "/link?placement="].concat();
-        vitrine_core::link::push_encoded(&mut url, &shown.links.placement);
-        Some(url)
-    }
-
-    /// In redirect mode, the platform refused to link the item (its answer's
-    /// reason): the button is disabled, with one warning.
-    pub(crate) fn redirect_refused(&mut self, reason: &str) {
-        let Some(shown) = self.shown.take() else {
-            return;
-        };
-        if let Some(article) = self
-            .host
-            .shadow_root()
-            .and_then(|root| root.first_element_child())
-        {
-            let unavailable = shown.locale.texts().unavailable;
-            apply(
-                &article,
-                &[
-                    Write::Unset("buy", "data-pending"),
-                    Write::Text("buy", unavailable),
-                ],
-            );
-            apply(&article, &DISABLED_BUY);
-            bindings::warn(
-                &[
-                    "the platform gave no link for the item (",
-                    reason,
-                    "); buying is disabled",
-                ]
-                .concat(),
-            );
-        }
-    }
-
-    /// In redirect mode, puts the platform's signed link on the buy button.
-    /// Only a link to that platform's `/r/` is accepted.
-    pub(crate) fn use_redirect(&mut self, url: &str) -> bool {
-        let Some(platform) = self
-            .shown
-            .as_ref()
-            .and_then(|s| s.links.redirect_via.as_deref())
-        else {
-            return false;
-        };
-        let signed = url
-            .strip_prefix(platform)
-            .and_then(|rest| rest.strip_prefix("/r/"))
-            .is_some_and(|token| {
-                !token.is_empty()
-                    && token
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            });
-        let Some(article) = self
-            .host
-            .shadow_root()
-            .and_then(|root| root.first_element_child())
-        else {
-            return false;
-        };
-        if signed {
-            apply(&article, &store_link_writes("buy", url));
-        }
-        signed
-    }
-
-    /// Shows the fallback and keeps its reason for the `render_error` beacon.
-    fn fail(&mut self, root: &ShadowRoot, view: View, problem: String, link: Option<&str>) {
-        fallback(root, &self.template, view, &problem, link);
-        self.problem = Some(problem);
-    }
-
-    /// The item on screen, for impressions.
-    pub(crate) fn item_id(&self) -> Option<String> {
-        self.item_id.clone()
-    }
-
-    /// Why the card fell back, if it did.
-    pub(crate) fn problem(&self) -> Option<String> {
-        self.problem.clone()
-    }
-
-    /// The id of the creator shown, for the shell's per-site memory.
-    pub(crate) fn creator_id(&self) -> Option<String> {
-        self.creator.as_ref().map(|(_, id)| id.clone())
-    }
-
-    /// A byline follow event: the shell's memory, a click (returns the intent
-    /// URL to open, with the click's nonce), the intent's checked answer, or
-    /// a dismissed popup. The rules are the core's, as for `<vitrine-follow>`.
-    pub(crate) fn follow_event(
-        &mut self,
-        event: FollowEvent,
-        click: Option<(&str, &str)>,
-    ) -> Option<String> {
-        let (platform, id) = self.creator.as_ref()?;
-        let url = click.map(|click| crate::follow::intent_url(platform, id, Some(click)));
-        self.follow = self.follow.next(event);
-        let locale = self.locale();
-        if let (Some(url), Some(root)) = (&url, self.root()) {
-            apply(&root, &[Write::Attr("follow", "href", url)]);
-        }
-        self.follow_changed(locale);
-        url
-    }
-
-    /// `follow`, `pending` or `following`.
-    pub(crate) fn follow_state(&self) -> &'static str {
-        self.follow.key()
-    }
-
-    fn root(&self) -> Option<Element> {
-        self.host.shadow_root()?.first_element_child()
-    }
-
-    fn locale(&self) -> Locale {
-        let lang = self.root().and_then(|r| r.get_attribute("lang"));
-        Locale::from_tag(lang.as_deref())
-    }
-
-    /// Shows the byline's follow state: label, styling hook, and (bare) link.
-    fn follow_changed(&self, locale: Locale) {
-        let (Some(root), Some((platform, id))) = (self.root(), &self.creator) else {
-            return;
-        };
-        let bare = crate::follow::intent_url(platform, id, None);
-        let has_href = bindings::by_class(&root, "follow").is_some_and(|a| a.has_attribute("href"));
-        let mut writes = alloc::vec![
-            Write::Text("follow", self.follow.label(locale)),
-            Write::Attr("follow", "data-follow", self.follow.key()),
-            Write::Attr("follow", "target", "_blank"),
-            Write::Attr("follow", "rel", "opener"),
-        ];
-        if !has_href {
-            writes.push(Write::Attr("follow", "href", &bare));
-        }
-        apply(&root, &writes);
-    }
-
-    fn show(&mut self, root: &ShadowRoot, view: View, links: Links, value: JsValue) {
-        let node = JsNode(value);
-        match Item::from_node(&node) {
-            Ok(item) => {
-                let Some((content, live)) =
-                    filled(&self.template, view, &links, &item, &self.click_id)
-                else {
-                    return;
-                };
-                bindings::replace_contents(root, &content);
-                self.creator = Some((links.platform.clone(), item.creator.id.clone()));
-                self.item_id = Some(item.id.clone());
-                self.follow_changed(view.locale);
-                if live {
-                    self.shown = Some(Shown {
-                        links,
-                        locale: view.locale,
-                        item_id: item.id,
-                        store_url: item.store.url,
-                        creator_id: item.creator.id,
-                    });
-                }
-            }
-            Err(e) => {
-                // The item is unusable, but if its store link resolves the
-                // reader can still reach the product (its canonical page).
-                let link = node
-                    .field("store")
-                    .and_then(|s| s.field("url"))
-                    .and_then(|u| u.as_string())
-                    .and_then(|u| canonicalize(&u, &bindings::BrowserUrl, &links.registry).ok());
-                let link = link.map(|c| c.url);
-                self.fail(root, view, e.message(), link.as_deref());
-            }
-        }
-    }
-
-    /// The platform's answer for the URL [`render`](Self::render) returned:
-    /// its HTTP status (0 when there was no answer) and its parsed JSON body
-    /// (`undefined` when it was not JSON). Ignored when nothing is pending,
-    /// so a late answer after another render or a destroy paints nothing.
-    pub(crate) fn loaded(&mut self, status: u16, body: JsValue) {
-        let Some((view, links, id, url)) = self.pending.take() else {
-            return;
-        };
-        let Some(root) = self.host.shadow_root() else {
-            return;
-        };
-        let problem = match status {
-            200..=299 if !body.is_undefined() => return self.show(&root, view, links, body),
-            200..=299 => ["the platform's answer for item ", &id, " is not JSON"].concat(),
-            0 => ["the platform could not be reached at ", &url].concat(),
-            404 => ["item ", &id, " is not known to the platform (404)"].concat(),
-            _ => {
-                let mut s = String::from("the platform answered HTTP ");
-                vitrine_core::locale::push_decimal(&mut s, status.into());
-                s.push_str(" for item ");
-                s.push_str(&id);
-                s
-            }
-        };
-        self.fail(&root, view, problem, None);
-    }
-
-    /// Empties the shadow root; a pending answer will be ignored.
-    pub(crate) fn destroy(&mut self) {
-        self.pending = None;
-        self.shown = None;
-        if let Some(root) = self.host.shadow_root() {
-            bindings::clear(&root);
+/// The item, validated and shown; the fallback if it is unusable.
+fn show<N: Node>(options: &N, view: View, value: &N, urls: &dyn UrlParser) -> String {
+    let links = Links::read(options);
+    match Item::from_node(value) {
+        Ok(item) => filled(options, view, &links, &item, urls),
+        Err(e) => {
+            // The item is unusable, but if its store link resolves the
+            // reader can still reach the product (its canonical page).
+            let link = value
+                .field("store")
+                .and_then(|s| s.field("url"))
+                .and_then(|u| u.as_string())
+                .and_then(|u| canonicalize(&u, urls, &links.registry).ok());
+            fallback(view, &e.message(), link.map(|c| c.url).as_deref())
         }
     }
 }
 
-/// The template, cloned, with its root marked for `state` and `view`.
-fn card(
-    template: &HtmlTemplateElement,
-    view: View,
-    state: &str,
-) -> Option<(DocumentFragment, Element)> {
-    let content = bindings::clone_template(template)?;
-    let article = bindings::first_element(&content)?;
-    bindings::set_attr(&article, "data-state", state);
-    bindings::set_attr(&article, "data-theme", view.theme);
-    bindings::set_attr(&article, "data-layout", view.layout);
-    bindings::set_attr(&article, "lang", view.locale.tag());
-    Some((content, article))
-}
-
-fn skeleton(template: &HtmlTemplateElement, view: View) -> Option<DocumentFragment> {
-    let (content, article) = card(template, view, "loading")?;
-    bindings::set_attr(&article, "aria-busy", "true");
-    bindings::set_attr(&article, "aria-label", view.locale.texts().loading);
-    apply(&article, &[Write::Remove("fallback")]);
-    Some(content)
-}
-
-/// A buy button that cannot be used: no `href`, announced as disabled.
-const DISABLED_BUY: [Write<'static>; 2] = [
-    Write::Attr("buy", "role", "link"),
-    Write::Attr("buy", "aria-disabled", "true"),
-];
-
-/// A link out to the store: a new tab, marked as a paid placement, telling
-/// the store which site sent the reader but not which page.
-fn store_link_writes<'a>(class: &'static str, href: &'a str) -> [Write<'a>; 4] {
-    [
-        Write::Attr(class, "href", href),
-        Write::Attr(class, "target", "_blank"),
-        Write::Attr(class, "rel", "sponsored noopener"),
-        Write::Attr(class, "referrerpolicy", "strict-origin-when-cross-origin"),
-    ]
-}
-
-/// The filled card, and whether its buy link is live.
-fn filled(
-    template: &HtmlTemplateElement,
+/// The filled card.
+fn filled<N: Node>(
+    options: &N,
     view: View,
     links: &Links,
     item: &Item,
-    click_id: &str,
-) -> Option<(DocumentFragment, bool)> {
-    let (content, article) = card(template, view, "ready")?;
+    urls: &dyn UrlParser,
+) -> String {
     let locale = view.locale;
     let texts = locale.texts();
     let tag = locale.tag();
-    bindings::set_attr(&article, "aria-labelledby", "title");
-
-    let link = links.resolve(&item.store.url, &item.creator.id, click_id);
+    let click_id = options::string(options, "clickId").unwrap_or_default();
+    let attribution = Attribution {
+        click_id: &click_id,
+        creator_id: &item.creator.id,
+        placement_id: &links.placement,
+    };
+    let link = resolve(&item.store.url, urls, &links.registry, &attribution);
     let store_name: &str = match &link {
         Ok(out) => links.registry.rule(out.partner).name(locale),
         Err(_) => texts.other_store,
     };
-    let price = bindings::format_money(tag, &item.price.currency, item.price.amount.as_str());
-    let was = item
-        .discounted_from()
-        .map(|was| bindings::format_money(tag, &was.currency, was.amount.as_str()));
     let stock = item.stock_state();
-    let stock_label = stock.label(locale);
     // In redirect mode the platform resolves the link (it may know partners
     // the SDK does not) and refuses it if it must; here only stock decides.
-    let redirect = links.redirect_via.is_some();
+    let redirect = options::is(options, "linkMode", "redirect");
     let live = stock != StockState::SoldOut && (redirect || link.is_ok());
     let buy_label = if live {
         locale.buy_label(store_name)
@@ -534,76 +217,331 @@ fn filled(
     } else {
         texts.unavailable.into()
     };
-
-    let mut writes = Vec::with_capacity(24);
-    writes.extend([
-        Write::Attr("image", "src", &item.image),
-        Write::Attr("image", "alt", &item.title),
-        Write::Text("title", &item.title),
-        Write::Text("partner", store_name),
-        Write::Attr("avatar", "src", &item.creator.avatar),
-        Write::Text("name", &item.creator.name),
-        Write::Text("says", texts.recommends),
-        Write::Text("reason", &item.reason),
-        Write::Text("price", &price),
-        Write::Attr("stock", "data-stock", stock.key()),
-        Write::Text("stock", &stock_label),
-        Write::Text("buy", &buy_label),
-        Write::Remove("fallback"),
+    let warning = match (&link, redirect) {
+        (Err(e), false) => [
+            "item.store.url was refused (",
+            e.reason(),
+            "); buying is disabled",
+        ]
+        .concat(),
+        _ => String::new(),
+    };
+    let intent = intent_url(&options::platform(options), &item.creator.id);
+    let direct = live && !redirect;
+    let mut plan = Plan::new(&[
+        "ready",
+        "",
+        &item.id,
+        &item.creator.id,
+        if live { "1" } else { "" },
+        if direct { &item.store.url } else { "" },
+        "",
+        &warning,
+        texts.unavailable,
+        &intent,
     ]);
-    if item.creator.verified {
-        writes.extend([
-            Write::Attr("verified", "aria-label", texts.verified),
-            Write::Attr("verified", "title", texts.verified),
-        ]);
-    } else {
-        writes.push(Write::Remove("verified"));
-    }
-    match &was {
-        Some(was) => writes.extend([
-            Write::Text("sr", texts.original_price),
-            Write::Text("was", was),
-        ]),
-        None => writes.push(Write::Remove("original")),
-    }
+    view.root(&mut plan, "ready");
+    plan.attr("", "aria-labelledby", "title")
+        .attr("image", "src", &item.image)
+        .attr("image", "alt", &item.title)
+        .text("title", &item.title)
+        .text("partner", store_name)
+        .attr("avatar", "src", &item.creator.avatar)
+        .text("name", &item.creator.name)
+        .text("says", texts.recommends)
+        .text("reason", &item.reason)
+        .write(
+            "m",
+            &[
+                "price",
+                tag,
+                &item.price.currency,
+                item.price.amount.as_str(),
+            ],
+        )
+        .attr("stock", "data-stock", stock.key())
+        .text("stock", &stock.label(locale))
+        .text("buy", &buy_label)
+        .remove("fallback");
+    verified(&mut plan, item.creator.verified, locale);
+    match item.discounted_from() {
+        Some(was) => plan
+            .text("sr", texts.original_price)
+            .write("m", &["was", tag, &was.currency, was.amount.as_str()]),
+        None => plan.remove("original"),
+    };
     match &link {
         // Redirect mode: the signed link comes from the platform next.
-        _ if live && redirect => writes.push(Write::Attr("buy", "data-pending", "")),
-        Ok(out) if live => writes.extend(store_link_writes("buy", &out.web)),
-        _ => writes.extend(DISABLED_BUY),
-    }
-    apply(&article, &writes);
-    if let (Err(e), false) = (link, redirect) {
-        bindings::warn(
-            &[
-                "item.store.url was refused (",
-                e.reason(),
-                "); buying is disabled",
-            ]
-            .concat(),
-        );
-    }
-    Some((content, live))
+        _ if live && redirect => plan.attr("buy", "data-pending", ""),
+        Ok(out) if live => plan.store_link("buy", &out.web),
+        _ => disabled_buy(&mut plan),
+    };
+    follow_control(&mut plan, locale, &intent);
+    plan.finish()
 }
 
-/// The compact fallback, in the card's own box, after one console warning.
-fn fallback(
-    root: &ShadowRoot,
-    template: &HtmlTemplateElement,
-    view: View,
-    problem: &str,
-    link: Option<&str>,
-) {
-    bindings::warn(problem);
-    let Some((content, article)) = card(template, view, "error") else {
-        return;
-    };
-    let texts = view.locale.texts();
-    bindings::set_attr(&article, "aria-label", texts.fallback);
-    apply(&article, &[Write::Text("message", texts.fallback)]);
-    if let Some(link) = link {
-        apply(&article, &store_link_writes("store", link));
-        apply(&article, &[Write::Text("store", texts.fallback_link)]);
+/// A buy button that cannot be used: no `href`, announced as disabled.
+fn disabled_buy(plan: &mut Plan) -> &mut Plan {
+    plan.attr("buy", "role", "link")
+        .attr("buy", "aria-disabled", "true")
+}
+
+/// A creator's verified mark: labelled when they are verified, else gone.
+pub(crate) fn verified(plan: &mut Plan, verified: bool, locale: Locale) {
+    let label = locale.texts().verified;
+    if verified {
+        plan.attr("verified", "aria-label", label)
+            .attr("verified", "title", label);
+    } else {
+        plan.remove("verified");
     }
-    bindings::replace_contents(root, &content);
+}
+
+/// A small follow control (the card's byline, a strip's creator): "Follow",
+/// linking to the platform's intent page in a new tab with an opener (the
+/// page answers through it). The shell moves it through the core's states.
+pub(crate) fn follow_control(plan: &mut Plan, locale: Locale, intent: &str) {
+    let state = FollowState::Follow;
+    plan.text("follow", state.label(locale))
+        .attr("follow", "data-follow", state.key())
+        .attr("follow", "href", intent)
+        .attr("follow", "target", "_blank")
+        .attr("follow", "rel", "opener");
+}
+
+/// The compact fallback, in the card's own box.
+fn fallback(view: View, problem: &str, link: Option<&str>) -> String {
+    let texts = view.locale.texts();
+    let mut plan = Plan::new(&["error", "", "", "", "", "", problem, problem]);
+    view.root(&mut plan, "error");
+    plan.attr("", "aria-label", texts.fallback)
+        .text("message", texts.fallback);
+    if let Some(link) = link {
+        plan.store_link("store", link)
+            .text("store", texts.fallback_link);
+    }
+    plan.finish()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::plan::{records, written};
+    use serde_json::{json, Value};
+    use vitrine_core::whatwg::UrlCrate;
+
+    fn item() -> Value {
+        json!({
+          "id": "itm_1", "title": "<b>Mug</b>", "image": "https://img.example/mug.jpg",
+          "reason": "<img src=x onerror=alert(1)>", "price": {"amount": "1234.5", "currency": "CNY"},
+          "original_price": {"amount": "1500", "currency": "CNY"},
+          "stock": 3, "store": {"url": "https://detail.tmall.com/item.htm?id=1&spm=noise"},
+          "creator": {"id": "cr_1", "name": "Lin", "avatar": "https://img.example/lin.jpg", "followers": 3, "verified": false}
+        })
+    }
+
+    fn card(options: Value, answer: Option<Value>) -> String {
+        plan(&options, answer.as_ref(), &UrlCrate)
+    }
+
+    fn header(plan: &str) -> Vec<&str> {
+        records(plan).remove(0)
+    }
+
+    #[test]
+    fn an_inline_item_is_shown_as_text_with_a_canonical_buy_link() {
+        let p = card(
+            json!({"item": item(), "locale": "en", "platform": "https://p.example/", "clickId": "c1", "placement": "blog"}),
+            None,
+        );
+        let h = header(&p);
+        assert_eq!(
+            &h[..6],
+            [
+                "ready",
+                "",
+                "itm_1",
+                "cr_1",
+                "1",
+                "https://detail.tmall.com/item.htm?id=1&spm=noise"
+            ]
+        );
+        assert_eq!(h[9], "https://p.example/intent/follow?creator=cr_1");
+        assert_eq!(written(&p, "t", "title", ""), Some("<b>Mug</b>"));
+        assert_eq!(
+            written(&p, "t", "reason", ""),
+            Some("<img src=x onerror=alert(1)>")
+        );
+        assert_eq!(written(&p, "t", "stock", ""), Some("Only 3 left"));
+        assert_eq!(written(&p, "t", "buy", ""), Some("Buy on Tmall"));
+        let href = written(&p, "a", "buy", "href").unwrap();
+        assert!(
+            href.starts_with("https://detail.tmall.com/item.htm?id=1"),
+            "{href}"
+        );
+        assert!(
+            href.contains("c1") && href.contains("blog") && !href.contains("noise"),
+            "{href}"
+        );
+        assert_eq!(written(&p, "a", "buy", "rel"), Some("sponsored noopener"));
+        assert_eq!(written(&p, "r", "verified", ""), Some(""));
+        let money: Vec<_> = records(&p).into_iter().filter(|r| r[0] == "m").collect();
+        assert_eq!(
+            money,
+            [
+                ["m", "price", "en", "CNY", "1234.5"],
+                ["m", "was", "en", "CNY", "1500"]
+            ]
+        );
+        assert_eq!(written(&p, "a", "follow", "href"), Some(h[9]));
+    }
+
+    #[test]
+    fn by_id_it_asks_for_the_item_then_shows_the_answer() {
+        let options = json!({"itemId": "itm_1", "platform": "https://p.example"});
+        let p = card(options.clone(), None);
+        assert_eq!(
+            &header(&p)[..2],
+            ["loading", "https://p.example/v1/items/itm_1"]
+        );
+        assert_eq!(written(&p, "a", "", "aria-busy"), Some("true"));
+        let p = card(
+            options.clone(),
+            Some(json!({"status": 200, "body": item()})),
+        );
+        assert_eq!(header(&p)[0], "ready");
+        let p = card(options.clone(), Some(json!({"status": 404})));
+        assert_eq!(&header(&p)[..1], ["error"]);
+        assert_eq!(
+            header(&p)[6],
+            "item itm_1 is not known to the platform (404)"
+        );
+        let p = card(options, Some(json!({"status": 0})));
+        assert_eq!(
+            header(&p)[6],
+            "the platform could not be reached at https://p.example/v1/items/itm_1"
+        );
+    }
+
+    #[test]
+    fn bad_data_falls_back_naming_the_field_and_keeps_a_safe_store_link() {
+        let mut bad = item();
+        bad["price"]["amount"] = json!("-1");
+        let p = card(json!({"item": bad, "locale": "en"}), None);
+        let h = header(&p);
+        assert_eq!(h[0], "error");
+        assert_eq!(
+            h[6],
+            "item.price.amount must be a non-negative decimal string"
+        );
+        assert_eq!(
+            written(&p, "a", "store", "href"),
+            Some("https://detail.tmall.com/item.htm?id=1")
+        );
+        assert_eq!(written(&p, "t", "store", ""), Some("View in store"));
+
+        let mut unsafe_link = item();
+        unsafe_link["title"] = json!("");
+        unsafe_link["store"]["url"] = json!("javascript:alert(1)");
+        let p = card(json!({"item": unsafe_link}), None);
+        assert_eq!(
+            header(&p)[6],
+            "item.title must be a non-empty string of at most 200 characters"
+        );
+        assert_eq!(
+            written(&p, "a", "store", "href"),
+            None,
+            "no link when it is unsafe"
+        );
+
+        let p = card(json!({"itemId": "../etc"}), None);
+        assert!(header(&p)[6].starts_with("item id \"../etc\" is not an id"));
+        let p = card(json!({"itemJsonError": "Unexpected token"}), None);
+        assert_eq!(
+            header(&p)[6],
+            "the inline item JSON does not parse (Unexpected token)"
+        );
+    }
+
+    #[test]
+    fn a_refused_link_or_no_stock_disables_buying() {
+        let mut refused = item();
+        refused["store"]["url"] = json!("https://evil.example/item.htm?id=1");
+        let p = card(json!({"item": refused, "locale": "en"}), None);
+        let h = header(&p);
+        assert_eq!((h[0], h[4], h[5]), ("ready", "", ""));
+        assert_eq!(
+            h[7],
+            "item.store.url was refused (unknown-host); buying is disabled"
+        );
+        assert_eq!(written(&p, "a", "buy", "href"), None);
+        assert_eq!(written(&p, "a", "buy", "aria-disabled"), Some("true"));
+        assert_eq!(written(&p, "t", "buy", ""), Some("Unavailable"));
+
+        let mut sold = item();
+        sold["stock"] = json!(0);
+        let p = card(
+            json!({"item": sold, "locale": "en", "linkMode": "redirect"}),
+            None,
+        );
+        assert_eq!(header(&p)[4], "");
+        assert_eq!(written(&p, "t", "buy", ""), Some("Sold out"));
+    }
+
+    #[test]
+    fn redirect_mode_waits_for_the_platforms_signed_link() {
+        let p = card(json!({"item": item(), "linkMode": "redirect"}), None);
+        let h = header(&p);
+        assert_eq!((h[4], h[5]), ("1", ""), "live, but no link to resolve here");
+        assert_eq!(written(&p, "a", "buy", "data-pending"), Some(""));
+        assert_eq!(written(&p, "a", "buy", "href"), None);
+        assert!(is_signed_link(
+            "https://p.example/r/abc.DEF-1_2",
+            "https://p.example/"
+        ));
+        for bad in [
+            "https://p.example/r/",
+            "https://p.example/x/abc",
+            "https://p.example.evil/r/abc",
+            "https://evil.example/r/abc",
+            "https://p.example/r/a\"b",
+        ] {
+            assert!(!is_signed_link(bad, "https://p.example"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_click_gets_its_own_id_and_phones_the_app_first() {
+        let options = json!({"placement": "blog"});
+        let store = "https://item.taobao.com/item.htm?id=42";
+        let desktop = buy_link(
+            &options,
+            store,
+            "cr_1",
+            "c1",
+            "Mozilla/5.0 (X11; Linux)",
+            &UrlCrate,
+        );
+        assert!(
+            desktop.starts_with("https://item.taobao.com/item.htm?id=42") && desktop.contains("c1")
+        );
+        assert!(!desktop.contains(crate::plan::US));
+        let phone = buy_link(
+            &options,
+            store,
+            "cr_1",
+            "c2",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)",
+            &UrlCrate,
+        );
+        let (web, app) = phone
+            .split_once(crate::plan::US)
+            .expect("an app link on phones");
+        assert!(web.contains("c2") && !web.contains("c1"));
+        assert!(app.starts_with("taobao://"), "{app}");
+        assert_eq!(
+            buy_link(&options, "javascript:1", "cr_1", "c3", "", &UrlCrate),
+            ""
+        );
+    }
 }

@@ -4,223 +4,262 @@
 //! The host page never touches the reader's account. A click opens the
 //! platform's `/intent/follow` (the shell tries a popup; if popups are
 //! blocked the link's own default opens a tab); the platform page posts its
-//! result back, and the shell hands it here once it has checked the origin
-//! and the nonce. The states and their rules are the core's
-//! ([`vitrine_core::follow`]).
+//! result back, and the shell, once it has checked the origin and the nonce,
+//! moves the button through the core's states ([`step`]).
+//!
+//! The plan's header, in order: `state` (`loading`, `error`, or the follow
+//! state once shown), the URL to `fetch`, the `creator` id, the `problem`
+//! for the console, and the `intent` URL a click adds its nonce to.
 
-use crate::bindings;
-use crate::fill::{apply, show_verified, Write};
-use crate::js_node::JsNode;
-use crate::options;
+use crate::card::verified;
+use crate::options::{self, Answer};
+use crate::plan::{Plan, US};
 use alloc::string::String;
 use vitrine_core::follow::{compact_digits, followers_label, FollowEvent, FollowState};
 use vitrine_core::item::{is_id, Creator, CREATOR};
-use vitrine_core::link::push_encoded;
-use vitrine_core::locale::Locale;
-use wasm_bindgen::JsValue;
-use web_sys::{Element, HtmlTemplateElement};
+use vitrine_core::json::Node;
+use vitrine_core::locale::{push_decimal, Locale};
 
-/// A follow button mounted in a host element.
-pub(crate) struct FollowWidget {
-    host: Element,
-    template: HtmlTemplateElement,
-    locale: Locale,
-    /// The platform's origin, without a trailing slash.
-    platform: String,
-    /// The creator's id, once the options named a valid one.
-    creator_id: Option<String>,
-    /// Whether the data arrived and the button is live.
-    shown: bool,
-    state: FollowState,
-}
-
-/// The platform's follow intent for a creator; with a click's nonce and the
-/// origin the answer must go to, or bare (the link's own `href`, for a
-/// middle-click or a blocked popup).
-pub(crate) fn intent_url(platform: &str, creator_id: &str, click: Option<(&str, &str)>) -> String {
-    let mut url = [platform, "/intent/follow?creator=", creator_id].concat();
-    if let Some((nonce, origin)) = click {
-        url.push_str("&nonce=");
-        push_encoded(&mut url, nonce);
-        url.push_str("&origin=");
-        push_encoded(&mut url, origin);
-    }
-    url
+/// The platform's follow intent for a creator, bare: the link's own `href`
+/// (a middle-click or a blocked popup opens it). A click adds its nonce and
+/// the origin the answer goes to.
+pub(crate) fn intent_url(platform: &str, creator_id: &str) -> String {
+    [platform, "/intent/follow?creator=", creator_id].concat()
 }
 
 /// A follower count as the button and the strip show it: compact from
-/// 10,000 (`12.8万 位关注者`), in full below.
-pub(crate) fn followers_text(locale: Locale, followers: u64) -> String {
-    let mut text =
-        bindings::format_count(locale.tag(), followers, compact_digits(followers).is_some());
-    text.push_str(followers_label(locale));
-    text
+/// 10,000 (`12.8万 位关注者`), in full below; the browser formats it.
+pub(crate) fn followers(plan: &mut Plan, class: &str, locale: Locale, count: u64) {
+    let mut digits = String::new();
+    push_decimal(&mut digits, count);
+    let mut significant = String::new();
+    if let Some(d) = compact_digits(count) {
+        push_decimal(&mut significant, d.into());
+    }
+    plan.write(
+        "n",
+        &[
+            class,
+            locale.tag(),
+            &digits,
+            &significant,
+            followers_label(locale),
+        ],
+    );
 }
 
-impl FollowWidget {
-    pub(crate) fn new(host: Element, template: HtmlTemplateElement) -> Self {
-        FollowWidget {
-            host,
-            template,
-            locale: Locale::default(),
-            platform: String::new(),
-            creator_id: None,
-            shown: false,
-            state: FollowState::Follow,
-        }
-    }
+/// A follow control's next state: `state` (`follow`, `pending`,
+/// `following`) after `event` (`0` this site remembers the reader follows,
+/// `1` a click, `2` the platform confirmed following, `3` not following, `4`
+/// the intent page closed without an answer; anything else changes
+/// nothing), as `key` [`US`] `label in locale`.
+pub(crate) fn step(state: &str, event: u8, locale: Locale) -> String {
+    let state = match state {
+        "pending" => FollowState::Pending,
+        "following" => FollowState::Following,
+        _ => FollowState::Follow,
+    };
+    let next = match event {
+        0 => state.next(FollowEvent::Remembered),
+        1 => state.next(FollowEvent::Clicked),
+        2 => state.next(FollowEvent::Confirmed { following: true }),
+        3 => state.next(FollowEvent::Confirmed { following: false }),
+        4 => state.next(FollowEvent::Dismissed),
+        _ => state,
+    };
+    let mut out = String::from(next.key());
+    out.push(US);
+    out.push_str(next.label(locale));
+    out
+}
 
-    fn root(&self) -> Option<Element> {
-        self.host.shadow_root()?.first_element_child()
-    }
-
-    /// Renders `options` (`creator`, `platform`, `locale`, `theme`, `size`,
-    /// `count`, and `following` when this site remembers it). Returns the URL
-    /// of the creator's data for the shell to fetch.
-    pub(crate) fn render(&mut self, options: &JsValue) -> Option<String> {
-        self.shown = false;
-        self.locale = Locale::from_tag(options::string(options, "locale").as_deref());
-        self.platform = options::platform(options);
-        self.state = FollowState::Follow;
-        if bindings::get(options, "following").and_then(|v| v.as_bool()) == Some(true) {
-            self.state = self.state.next(FollowEvent::Remembered);
+/// The button for `options` (`creator`, `platform`, `locale`, `theme`,
+/// `size`, `count`, and `following` when this site remembers it), given the
+/// platform's `answer` for the creator (`None` before it arrives).
+pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>) -> String {
+    let locale = options::locale(options);
+    let platform = options::platform(options);
+    let id = options::string(options, "creator").unwrap_or_default();
+    let url = [&platform, "/v1/creators/", id.as_str()].concat();
+    let intent = intent_url(&platform, &id);
+    let answer = Answer::read(answer);
+    let problem = if !is_id(&id) {
+        options::bad_id("creator", &id)
+    } else {
+        match answer.as_ref().map(|a| (a.status, a.ok())) {
+            None => String::new(),
+            Some((_, Some(body))) => match Creator::from_node_at(body, &CREATOR) {
+                Ok(creator) if creator.id == id => {
+                    return shown(options, locale, &creator, &intent)
+                }
+                Ok(_) => "the platform answered with another creator".into(),
+                Err(e) => e.message(),
+            },
+            Some((0, _)) => ["the platform could not be reached (creator ", &id, ")"].concat(),
+            Some(_) => [
+                "the platform did not answer with the creator (creator ",
+                &id,
+                ")",
+            ]
+            .concat(),
         }
-        let root = bindings::shadow_root(&self.host)?;
-        let content = bindings::clone_template(&self.template)?;
-        let widget = bindings::first_element(&content)?;
-        let size = if options::string(options, "size").as_deref() == Some("large") {
+    };
+    let state = if problem.is_empty() {
+        "loading"
+    } else {
+        "error"
+    };
+    let mut plan = Plan::new(&[
+        state,
+        if state == "loading" { &url } else { "" },
+        &id,
+        &problem,
+    ]);
+    look(&mut plan, options, locale, state);
+    plan.finish()
+}
+
+/// The root's attributes: size, count, theme, state, language.
+fn look<N: Node>(plan: &mut Plan, options: &N, locale: Locale, state: &str) {
+    plan.attr(
+        "",
+        "data-size",
+        if options::is(options, "size", "large") {
             "large"
         } else {
             "small"
-        };
-        let count = if options::string(options, "count").as_deref() == Some("none") {
+        },
+    )
+    .attr(
+        "",
+        "data-count",
+        if options::is(options, "count", "none") {
             "none"
         } else {
             "show"
-        };
-        let theme = options::theme(options);
-        for (name, value) in [
-            ("data-size", size),
-            ("data-count", count),
-            ("data-theme", theme),
-            ("data-state", "loading"),
-        ] {
-            bindings::set_attr(&widget, name, value);
-        }
-        bindings::set_attr(&widget, "lang", self.locale.tag());
-        bindings::replace_contents(&root, &content);
-        let id = options::string(options, "creator").unwrap_or_default();
-        if !is_id(&id) {
-            self.fail(
-                &[
-                    "creator id \"",
-                    &id,
-                    "\" is not an id of 1 to 64 letters, digits, '_' or '-'",
-                ]
-                .concat(),
-            );
-            return None;
-        }
-        let url = [self.platform.as_str(), "/v1/creators/", &id].concat();
-        self.creator_id = Some(id);
-        Some(url)
+        },
+    )
+    .attr("", "data-theme", options::theme(options))
+    .attr("", "data-state", state)
+    .attr("", "lang", locale.tag());
+}
+
+/// The live button, in the state this site remembers.
+fn shown<N: Node>(options: &N, locale: Locale, creator: &Creator, intent: &str) -> String {
+    let remembered = options.field("following").and_then(|v| v.as_boolean()) == Some(true);
+    let state = if remembered {
+        FollowState::Follow.next(FollowEvent::Remembered)
+    } else {
+        FollowState::Follow
+    };
+    let mut plan = Plan::new(&[state.key(), "", &creator.id, "", intent]);
+    look(&mut plan, options, locale, state.key());
+    plan.attr("avatar", "src", &creator.avatar)
+        .text("name", &creator.name)
+        .attr("name", "title", &creator.name);
+    followers(&mut plan, "count", locale, creator.followers);
+    // A link to the platform's page for this creator, in a new tab with an
+    // opener (the intent page answers through it); a click gives it a nonce
+    // and tries a popup first.
+    plan.attr("button", "href", intent)
+        .attr("button", "target", "_blank")
+        .attr("button", "rel", "opener")
+        .text("button", state.label(locale));
+    verified(&mut plan, creator.verified, locale);
+    plan.finish()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::plan::{records, written};
+    use serde_json::{json, Value};
+
+    fn creator() -> Value {
+        json!({"id": "cr_1", "name": "Lin", "avatar": "https://img.example/lin.jpg", "followers": 128_000, "verified": true})
     }
 
-    /// The platform's answer for the creator: HTTP status (0 for none) and
-    /// parsed body.
-    pub(crate) fn loaded(&mut self, status: u16, body: JsValue) {
-        let Some(id) = self.creator_id.clone() else {
-            return;
-        };
-        if !(200..300).contains(&status) {
-            let problem = if status == 0 {
-                "the platform could not be reached"
-            } else {
-                "the platform did not answer with the creator"
-            };
-            return self.fail(&[problem, " (creator ", &id, ")"].concat());
-        }
-        let creator = match Creator::from_node_at(&JsNode(body), &CREATOR) {
-            Ok(c) if c.id == id => c,
-            Ok(_) => return self.fail("the platform answered with another creator"),
-            Err(e) => return self.fail(&e.message()),
-        };
-        let Some(root) = self.root() else { return };
-        let count = followers_text(self.locale, creator.followers);
-        // A link to the platform's page for this creator, in a new tab with
-        // an opener (the intent page answers through it); a click gives it a
-        // nonce and tries a popup first.
-        let href = intent_url(&self.platform, &id, None);
-        apply(
-            &root,
-            &[
-                Write::Attr("avatar", "src", &creator.avatar),
-                Write::Text("name", &creator.name),
-                Write::Attr("name", "title", &creator.name),
-                Write::Text("count", &count),
-                Write::Attr("button", "href", &href),
-                Write::Attr("button", "target", "_blank"),
-                Write::Attr("button", "rel", "opener"),
-            ],
+    #[test]
+    fn asks_for_the_creator_then_shows_the_live_button() {
+        let options = json!({"creator": "cr_1", "platform": "https://p.example", "locale": "en", "size": "large"});
+        let p = plan(&options, None);
+        assert_eq!(
+            records(&p)[0],
+            ["loading", "https://p.example/v1/creators/cr_1", "cr_1", ""]
         );
-        show_verified(&root, creator.verified, self.locale);
-        self.shown = true;
-        self.show_state();
+        assert_eq!(written(&p, "a", "", "data-size"), Some("large"));
+        let p = plan(&options, Some(&json!({"status": 200, "body": creator()})));
+        assert_eq!(
+            records(&p)[0],
+            [
+                "follow",
+                "",
+                "cr_1",
+                "",
+                "https://p.example/intent/follow?creator=cr_1"
+            ]
+        );
+        assert_eq!(written(&p, "t", "button", ""), Some("Follow"));
+        assert_eq!(written(&p, "a", "verified", "title"), Some("Verified"));
+        let count: Vec<_> = records(&p).into_iter().filter(|r| r[0] == "n").collect();
+        assert_eq!(count, [["n", "count", "en", "128000", "3", " followers"]]);
+
+        let remembered = json!({"creator": "cr_1", "following": true, "locale": "zh-CN"});
+        let p = plan(
+            &remembered,
+            Some(&json!({"status": 200, "body": creator()})),
+        );
+        assert_eq!(records(&p)[0][0], "following");
+        assert_eq!(written(&p, "t", "button", ""), Some("已关注"));
     }
 
-    /// A click: returns the intent URL (with `nonce`, and `origin` for the
-    /// answer) for the shell to open, and marks the button pending.
-    pub(crate) fn open(&mut self, nonce: &str, origin: &str) -> Option<String> {
-        let id = self.creator_id.as_deref().filter(|_| self.shown)?;
-        let url = intent_url(&self.platform, id, Some((nonce, origin)));
-        self.state = self.state.next(FollowEvent::Clicked);
-        let root = self.root()?;
-        apply(&root, &[Write::Attr("button", "href", &url)]);
-        self.show_state();
-        Some(url)
+    #[test]
+    fn a_small_count_is_shown_in_full() {
+        let mut c = creator();
+        c["followers"] = json!(8930);
+        let p = plan(
+            &json!({"creator": "cr_1"}),
+            Some(&json!({"status": 200, "body": c})),
+        );
+        let count: Vec<_> = records(&p).into_iter().filter(|r| r[0] == "n").collect();
+        assert_eq!(count, [["n", "count", "zh-CN", "8930", "", " 位关注者"]]);
     }
 
-    /// The intent page's checked answer: following or not.
-    pub(crate) fn confirm(&mut self, following: bool) {
-        self.state = self.state.next(FollowEvent::Confirmed { following });
-        self.show_state();
-    }
-
-    /// The intent page closed without an answer.
-    pub(crate) fn dismiss(&mut self) {
-        self.state = self.state.next(FollowEvent::Dismissed);
-        self.show_state();
-    }
-
-    /// `follow`, `pending` or `following`.
-    pub(crate) fn state(&self) -> &'static str {
-        self.state.key()
-    }
-
-    pub(crate) fn destroy(&mut self) {
-        self.shown = false;
-        self.creator_id = None;
-        if let Some(root) = self.host.shadow_root() {
-            bindings::clear(&root);
-        }
-    }
-
-    fn show_state(&self) {
-        let Some(root) = self.root().filter(|_| self.shown) else {
-            return;
-        };
-        bindings::set_attr(&root, "data-state", self.state.key());
-        apply(
-            &root,
-            &[Write::Text("button", self.state.label(self.locale))],
+    #[test]
+    fn a_bad_id_or_answer_is_an_error_naming_why() {
+        let p = plan(&json!({"creator": "a b"}), None);
+        assert_eq!(records(&p)[0][0], "error");
+        assert!(records(&p)[0][3].starts_with("creator id \"a b\" is not an id"));
+        let options = json!({"creator": "cr_1"});
+        let mut other = creator();
+        other["id"] = json!("cr_2");
+        let p = plan(&options, Some(&json!({"status": 200, "body": other})));
+        assert_eq!(
+            records(&p)[0][3],
+            "the platform answered with another creator"
+        );
+        let mut bad = creator();
+        bad["followers"] = json!(-1);
+        let p = plan(&options, Some(&json!({"status": 200, "body": bad})));
+        assert_eq!(
+            records(&p)[0][3],
+            "creator.followers must be a whole number"
+        );
+        let p = plan(&options, Some(&json!({"status": 503})));
+        assert_eq!(
+            records(&p)[0][3],
+            "the platform did not answer with the creator (creator cr_1)"
         );
     }
 
-    fn fail(&mut self, problem: &str) {
-        bindings::warn(problem);
-        self.shown = false;
-        if let Some(root) = self.root() {
-            bindings::set_attr(&root, "data-state", "error");
-        }
+    #[test]
+    fn steps_follow_the_cores_states_with_their_labels() {
+        assert_eq!(step("follow", 1, Locale::En), "pending\u{1f}Following…");
+        assert_eq!(step("pending", 4, Locale::En), "follow\u{1f}Follow");
+        assert_eq!(step("pending", 2, Locale::ZhCn), "following\u{1f}已关注");
+        assert_eq!(step("following", 1, Locale::En), "following\u{1f}Following");
+        assert_eq!(step("following", 3, Locale::En), "follow\u{1f}Follow");
+        assert_eq!(step("follow", 0, Locale::En), "following\u{1f}Following");
+        assert_eq!(step("nonsense", 9, Locale::En), "follow\u{1f}Follow");
     }
 }

@@ -6,309 +6,229 @@
 //! The platform matches the product (`GET /v1/proof`); the answer is
 //! validated by the core ([`vitrine_core::proof::Proof`]) before anything
 //! shows. With nothing to show the strip takes no space at all.
+//!
+//! The plan's header, in order: `state` (`deciding`, `loading`, `ready`,
+//! `empty` or `error`), the URL to `fetch`, the `problem` for the console
+//! and the `render_error` beacon, how many recommendations the collapsed
+//! strip shows (its impressions), the expand control's label `closed` and
+//! `open`, then each recommendation on screen as `item creator`, the quoted
+//! one first.
 
-use crate::bindings;
-use crate::fill::{apply, show_verified, Write};
-use crate::follow::{followers_text, intent_url};
-use crate::js_node::JsNode;
-use crate::options;
+use crate::card::{follow_control, verified};
+use crate::follow::{followers, intent_url};
+use crate::options::{self, Answer};
+use crate::plan::Plan;
 use alloc::string::String;
 use alloc::vec::Vec;
-use vitrine_core::follow::{FollowEvent, FollowState};
+use vitrine_core::json::Node;
 use vitrine_core::link::{push_encoded, MAX_LINK_LEN};
-use vitrine_core::locale::Locale;
+use vitrine_core::locale::{push_decimal, Locale};
 use vitrine_core::proof::{count_label, expand_label, Proof, Recommendation};
-use wasm_bindgen::JsValue;
-use web_sys::{Element, HtmlTemplateElement};
 
 /// How many avatars the collapsed strip shows.
 const AVATARS: usize = 3;
 
-/// One recommendation on screen: where it is, and its follow control.
-struct Slot {
-    item: String,
-    creator: String,
-    follow: FollowState,
-    el: Element,
-}
-
-/// A strip mounted in a host element.
-pub(crate) struct ProofStrip {
-    host: Element,
-    template: HtmlTemplateElement,
-    locale: Locale,
-    /// The platform's origin, without a trailing slash.
-    platform: String,
-    /// The answer being waited for.
-    pending: bool,
-    /// The recommendations on screen, the quoted one first.
-    slots: Vec<Slot>,
-    total: u64,
-    expanded: bool,
-    /// Why the strip is not shown, for the `render_error` beacon.
-    problem: Option<String>,
-}
-
-impl ProofStrip {
-    pub(crate) fn new(host: Element, template: HtmlTemplateElement) -> Self {
-        ProofStrip {
-            host,
-            template,
-            locale: Locale::default(),
-            platform: String::new(),
-            pending: false,
-            slots: Vec::new(),
-            total: 0,
-            expanded: false,
-            problem: None,
-        }
+/// The strip for `options` (`url` of the product page, `platform`,
+/// `locale`, `theme`, and `state`: `loading` when the shell knows the strip
+/// has recommendations, else `deciding`), given the platform's `answer`
+/// (`None` before it arrives).
+pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>) -> String {
+    let locale = options::locale(options);
+    let platform = options::platform(options);
+    let theme = options::theme(options);
+    let url = options::string(options, "url").unwrap_or_default();
+    if url.is_empty() || url.len() > MAX_LINK_LEN {
+        return failed(
+            theme,
+            locale,
+            "the product page's url is missing or longer than 2048 characters",
+        );
     }
-
-    fn root(&self) -> Option<Element> {
-        self.host.shadow_root()?.first_element_child()
-    }
-
-    /// Renders `options` (`url` of the product page, `platform`, `locale`,
-    /// `theme`, and `state`: what the shell already knows, `loading` when
-    /// the strip is known to have recommendations, else `deciding`).
-    /// Returns the URL of the answer for the shell to fetch.
-    pub(crate) fn render(&mut self, options: &JsValue) -> Option<String> {
-        self.pending = false;
-        self.slots.clear();
-        self.total = 0;
-        self.expanded = false;
-        self.problem = None;
-        self.locale = Locale::from_tag(options::string(options, "locale").as_deref());
-        self.platform = options::platform(options);
-        let root = bindings::shadow_root(&self.host)?;
-        let content = bindings::clone_template(&self.template)?;
-        let strip = bindings::first_element(&content)?;
-        let theme = options::theme(options);
-        let state = match options::string(options, "state").as_deref() {
-            Some("loading") => "loading",
-            _ => "deciding",
-        };
-        bindings::set_attr(&strip, "data-theme", theme);
-        bindings::set_attr(&strip, "data-state", state);
-        bindings::set_attr(&strip, "aria-busy", "true");
-        bindings::set_attr(&strip, "lang", self.locale.tag());
-        bindings::replace_contents(&root, &content);
-        let url = options::string(options, "url").unwrap_or_default();
-        if url.is_empty() || url.len() > MAX_LINK_LEN {
-            self.fail("the product page's url is missing or longer than 2048 characters");
-            return None;
-        }
-        let mut fetch = [self.platform.as_str(), "/v1/proof?url="].concat();
+    let Some(answer) = Answer::read(answer) else {
+        let mut fetch = [platform.as_str(), "/v1/proof?url="].concat();
         push_encoded(&mut fetch, &url);
-        self.pending = true;
-        Some(fetch)
-    }
-
-    /// The platform's answer: HTTP status (0 for none) and parsed body.
-    pub(crate) fn loaded(&mut self, status: u16, body: JsValue) {
-        if !core::mem::take(&mut self.pending) {
-            return;
-        }
-        if !(200..300).contains(&status) {
-            return self.fail(if status == 0 {
-                "the platform could not be reached"
-            } else {
-                "the platform did not answer with the product's recommendations"
-            });
-        }
-        let proof = match Proof::from_node(&JsNode(body)) {
-            Ok(p) => p,
-            Err(e) => return self.fail(&e.message()),
-        };
-        let Some(root) = self.root() else { return };
-        bindings::unset_attr(&root, "aria-busy");
-        let Some(top) = proof.recommendations.first() else {
-            bindings::set_attr(&root, "data-state", "empty");
-            return;
-        };
-        self.total = proof.total;
-        let locale = self.locale;
-        let count = count_label(locale, proof.total);
-        apply(
-            &root,
-            &[
-                Write::Text("count", &count),
-                Write::Attr("proof", "aria-label", &count),
-            ],
-        );
-        for (i, class) in ["a0", "a1", "a2"].into_iter().enumerate() {
-            match proof.recommendations.get(i) {
-                Some(r) => apply(&root, &[Write::Attr(class, "src", &r.creator.avatar)]),
-                None => apply(&root, &[Write::Remove(class)]),
-            }
-        }
-        if proof.total > 1 {
-            apply(
-                &root,
-                &[Write::Text(
-                    "more",
-                    &expand_label(locale, proof.total, false),
-                )],
-            );
+        let state = if options::is(options, "state", "loading") {
+            "loading"
         } else {
-            apply(&root, &[Write::Remove("more"), Write::Remove("list")]);
+            "deciding"
+        };
+        let mut plan = Plan::new(&[state, &fetch]);
+        root(&mut plan, theme, locale, state).attr("", "aria-busy", "true");
+        return plan.finish();
+    };
+    let proof = match answer.ok().map(Proof::from_node) {
+        Some(Ok(proof)) => proof,
+        Some(Err(e)) => return failed(theme, locale, &e.message()),
+        None if answer.status == 0 => {
+            return failed(theme, locale, "the platform could not be reached")
         }
-        if let Some(quote) = bindings::by_class(&root, "top") {
-            self.add_slot(quote, top);
+        None => {
+            return failed(
+                theme,
+                locale,
+                "the platform did not answer with the product's recommendations",
+            )
         }
-        if let (Some(list), Some(row)) = (
-            bindings::by_class(&root, "list"),
-            bindings::by_class(&root, "row"),
-        ) {
-            for r in proof.recommendations.iter().skip(1) {
-                if let Some(copy) = bindings::append_copy(&list, &row) {
-                    apply(&copy, &[Write::Attr("avatar", "src", &r.creator.avatar)]);
-                    self.add_slot(copy, r);
-                }
-            }
-            bindings::remove(&row);
+    };
+    if proof.recommendations.is_empty() {
+        let mut plan = Plan::new(&["empty"]);
+        root(&mut plan, theme, locale, "empty");
+        return plan.finish();
+    }
+    shown(&platform, theme, locale, &proof)
+}
+
+fn root<'p>(plan: &'p mut Plan, theme: &str, locale: Locale, state: &str) -> &'p mut Plan {
+    plan.attr("", "data-theme", theme)
+        .attr("", "data-state", state)
+        .attr("", "lang", locale.tag())
+}
+
+/// Nothing is shown (a store page is better without the strip than with an
+/// error box); the shell warns once with the problem.
+fn failed(theme: &str, locale: Locale, problem: &str) -> String {
+    let mut plan = Plan::new(&["error", "", problem]);
+    root(&mut plan, theme, locale, "error");
+    plan.finish()
+}
+
+fn shown(platform: &str, theme: &str, locale: Locale, proof: &Proof) -> String {
+    let recs = &proof.recommendations;
+    let mut collapsed = String::new();
+    push_decimal(&mut collapsed, recs.len().min(AVATARS) as u64);
+    let closed = expand_label(locale, proof.total, false);
+    let open = expand_label(locale, proof.total, true);
+    let slots: Vec<String> = recs
+        .iter()
+        .map(|r| [r.item_id.as_str(), " ", &r.creator.id].concat())
+        .collect();
+    let mut header: Vec<&str> = alloc::vec!["ready", "", "", &collapsed, &closed, &open];
+    header.extend(slots.iter().map(String::as_str));
+    let mut plan = Plan::new(&header);
+    root(&mut plan, theme, locale, "ready").text("count", &count_label(locale, proof.total));
+    for (i, class) in ["a0", "a1", "a2"].into_iter().enumerate() {
+        match recs.get(i) {
+            Some(r) => plan.attr(class, "src", &r.creator.avatar),
+            None => plan.remove(class),
+        };
+    }
+    if proof.total > 1 {
+        plan.text("more", &closed);
+    } else {
+        plan.remove("more").remove("list");
+    }
+    for (i, r) in recs.iter().enumerate() {
+        if i == 0 {
+            plan.write("s", &["top"]);
+        } else {
+            plan.write("+", &["list", "row"])
+                .attr("avatar", "src", &r.creator.avatar);
         }
-        bindings::set_attr(&root, "data-state", "ready");
+        slot(&mut plan, platform, locale, r);
+    }
+    plan.write("@", &[]).remove("row");
+    plan.finish()
+}
+
+/// One recommendation's byline, reason and follow control, in the scope.
+fn slot(plan: &mut Plan, platform: &str, locale: Locale, r: &Recommendation) {
+    let c = &r.creator;
+    let page = [platform, "/creators/", &c.id].concat();
+    plan.text("text", &r.reason)
+        .text("name", &c.name)
+        .attr("name", "href", &page)
+        .attr("name", "target", "_blank")
+        .attr("name", "rel", "noopener")
+        .attr("", "data-item", &r.item_id)
+        .attr("", "data-creator", &c.id);
+    followers(plan, "followers", locale, c.followers);
+    verified(plan, c.verified, locale);
+    follow_control(plan, locale, &intent_url(platform, &c.id));
+    plan.attr("follow", "data-creator", &c.id);
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::plan::{records, written};
+    use serde_json::{json, Value};
+
+    fn rec(item: &str, creator: &str, followers: u64) -> Value {
+        json!({"item": item, "reason": format!("why {creator}"), "recommended_at": 1_700_000_000_000u64,
+               "creator": {"id": creator, "name": creator, "avatar": "https://img.example/a.png", "followers": followers, "verified": false}})
     }
 
-    /// Fills one recommendation's byline and reason, and remembers it.
-    fn add_slot(&mut self, el: Element, r: &Recommendation) {
-        let locale = self.locale;
-        let c = &r.creator;
-        let followers = followers_text(locale, c.followers);
-        let page = [self.platform.as_str(), "/creators/", &c.id].concat();
-        apply(
-            &el,
-            &[
-                Write::Text("text", &r.reason),
-                Write::Text("name", &c.name),
-                Write::Attr("name", "href", &page),
-                Write::Attr("name", "target", "_blank"),
-                Write::Attr("name", "rel", "noopener"),
-                Write::Text("followers", &followers),
-            ],
+    fn options() -> Value {
+        json!({"url": "https://item.taobao.com/item.htm?id=7&spm=x", "platform": "https://p.example", "locale": "en"})
+    }
+
+    #[test]
+    fn asks_for_the_products_recommendations() {
+        let p = plan(&options(), None);
+        assert_eq!(
+            records(&p)[0],
+            ["deciding", "https://p.example/v1/proof?url=https%3A%2F%2Fitem.taobao.com%2Fitem.htm%3Fid%3D7%26spm%3Dx"]
         );
-        show_verified(&el, c.verified, locale);
-        bindings::set_attr(&el, "data-item", &r.item_id);
-        bindings::set_attr(&el, "data-creator", &c.id);
-        let slot = Slot {
-            item: r.item_id.clone(),
-            creator: c.id.clone(),
-            follow: FollowState::Follow,
-            el,
-        };
-        self.show_follow(&slot, None);
-        self.slots.push(slot);
+        let mut known = options();
+        known["state"] = json!("loading");
+        assert_eq!(records(&plan(&known, None))[0][0], "loading");
+        let mut none = options();
+        none["url"] = json!("");
+        assert_eq!(records(&plan(&none, None))[0][0], "error");
     }
 
-    /// A slot's follow control: label, state hook, and link (bare, or the
-    /// click's own with its nonce).
-    fn show_follow(&self, slot: &Slot, url: Option<&str>) {
-        let bare;
-        let href = match url {
-            Some(u) => u,
-            None => {
-                bare = intent_url(&self.platform, &slot.creator, None);
-                &bare
-            }
-        };
-        apply(
-            &slot.el,
-            &[
-                Write::Text("follow", slot.follow.label(self.locale)),
-                Write::Attr("follow", "data-follow", slot.follow.key()),
-                Write::Attr("follow", "data-creator", &slot.creator),
-                Write::Attr("follow", "href", href),
-                Write::Attr("follow", "target", "_blank"),
-                Write::Attr("follow", "rel", "opener"),
-            ],
+    #[test]
+    fn shows_the_top_reason_and_lists_the_others() {
+        let answer = json!({"status": 200, "body": {"total": 3, "recommendations": [
+            rec("itm_a", "cr_a", 50_000), rec("itm_b", "cr_b", 900), rec("itm_c", "cr_c", 10)]}});
+        let p = plan(&options(), Some(&answer));
+        assert_eq!(
+            records(&p)[0],
+            [
+                "ready",
+                "",
+                "",
+                "3",
+                "See all 3",
+                "Show less",
+                "itm_a cr_a",
+                "itm_b cr_b",
+                "itm_c cr_c"
+            ]
+        );
+        assert_eq!(
+            written(&p, "t", "count", ""),
+            Some("Recommended by 3 creators")
+        );
+        let r = records(&p);
+        let top = r.iter().position(|r| r[..] == ["s", "top"]).unwrap();
+        assert_eq!(r[top + 1], ["t", "text", "why cr_a"]);
+        let rows = r.iter().filter(|r| r[..] == ["+", "list", "row"]).count();
+        assert_eq!(rows, 2, "one list row per other recommendation");
+        assert_eq!(r[r.len() - 2], ["@"]);
+        assert_eq!(r[r.len() - 1], ["r", "row"], "the template row goes");
+        assert_eq!(
+            written(&p, "a", "follow", "href"),
+            Some("https://p.example/intent/follow?creator=cr_a")
         );
     }
 
-    /// A follow event for `creator`'s control; a click returns the intent
-    /// URL to open. The states are the core's, as for `<vitrine-follow>`.
-    pub(crate) fn follow_event(
-        &mut self,
-        creator: &str,
-        event: FollowEvent,
-        click: Option<(&str, &str)>,
-    ) -> Option<String> {
-        let i = self.slots.iter().position(|s| s.creator == creator)?;
-        let url = click.map(|click| intent_url(&self.platform, creator, Some(click)));
-        let slot = &mut self.slots[i];
-        slot.follow = slot.follow.next(event);
-        let slot = &self.slots[i];
-        self.show_follow(slot, url.as_deref());
-        url
-    }
-
-    /// `follow`, `pending` or `following` for `creator`'s control.
-    pub(crate) fn follow_state(&self, creator: &str) -> &'static str {
-        self.slots
-            .iter()
-            .find(|s| s.creator == creator)
-            .map_or("follow", |s| s.follow.key())
-    }
-
-    /// Opens or closes the list of every recommendation; returns whether
-    /// it is now open.
-    pub(crate) fn toggle(&mut self) -> bool {
-        let Some(root) = self.root().filter(|_| self.total > 1) else {
-            return false;
-        };
-        self.expanded = !self.expanded;
-        let label = expand_label(self.locale, self.total, self.expanded);
-        let expanded = if self.expanded { "true" } else { "false" };
-        let mut writes = [
-            Write::Text("more", &label),
-            Write::Attr("more", "aria-expanded", expanded),
-            Write::Unset("list", "hidden"),
-        ];
-        if !self.expanded {
-            writes[2] = Write::Attr("list", "hidden", "");
-        }
-        apply(&root, &writes);
-        self.expanded
-    }
-
-    /// Recommendation `i` on screen as `item creator`; the first
-    /// [`AVATARS`] are the collapsed strip's (its impressions).
-    pub(crate) fn slot(&self, i: usize) -> Option<String> {
-        self.slots
-            .get(i)
-            .map(|s| [s.item.as_str(), " ", &s.creator].concat())
-    }
-
-    /// How many recommendations the collapsed strip shows.
-    pub(crate) fn collapsed(&self) -> usize {
-        self.slots.len().min(AVATARS)
-    }
-
-    /// `deciding`, `loading`, `ready`, `empty` or `error`.
-    pub(crate) fn state(&self) -> Option<String> {
-        bindings::attr(&self.root()?, "data-state")
-    }
-
-    pub(crate) fn problem(&self) -> Option<String> {
-        self.problem.clone()
-    }
-
-    pub(crate) fn destroy(&mut self) {
-        self.pending = false;
-        self.slots.clear();
-        if let Some(root) = self.host.shadow_root() {
-            bindings::clear(&root);
-        }
-    }
-
-    /// Nothing is shown (a store page is better without the strip than with
-    /// an error box); one warning says why.
-    fn fail(&mut self, problem: &str) {
-        bindings::warn(problem);
-        self.problem = Some(String::from(problem));
-        if let Some(root) = self.root() {
-            bindings::set_attr(&root, "data-state", "error");
-            bindings::unset_attr(&root, "aria-busy");
-        }
+    #[test]
+    fn nobody_or_a_bad_answer_shows_nothing() {
+        let empty = json!({"status": 200, "body": {"total": 0, "recommendations": []}});
+        assert_eq!(records(&plan(&options(), Some(&empty)))[0][0], "empty");
+        let one = json!({"status": 200, "body": {"total": 1, "recommendations": [rec("itm_a", "cr_a", 1)]}});
+        let p = plan(&options(), Some(&one));
+        assert_eq!(written(&p, "r", "more", ""), Some(""));
+        assert_eq!(written(&p, "r", "a1", ""), Some(""));
+        let bad = json!({"status": 200, "body": {"total": "3", "recommendations": []}});
+        let p = plan(&options(), Some(&bad));
+        assert_eq!(records(&p)[0][0], "error");
+        assert!(records(&p)[0][2].starts_with("proof.total"), "{p}");
+        let down = json!({"status": 0});
+        assert_eq!(
+            records(&plan(&options(), Some(&down)))[0][2],
+            "the platform could not be reached"
+        );
     }
 }

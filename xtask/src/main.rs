@@ -116,7 +116,7 @@ fn build() -> Result<PathBuf> {
         "--profile",
         "wasm-release",
         "--features",
-        "standalone",
+        "standalone,proof",
     ]))?;
     let raw = root.join("target/wasm32-unknown-unknown/wasm-release/vitrine.wasm");
     let bindgen_out = root.join("target/wasm-bindgen");
@@ -258,6 +258,8 @@ fn test() -> Result {
             "--target",
             "wasm32-unknown-unknown",
             "--all-targets",
+            "--features",
+            "proof",
         ],
         &[
             "--package",
@@ -265,7 +267,7 @@ fn test() -> Result {
             "--target",
             "wasm32-unknown-unknown",
             "--features",
-            "standalone",
+            "standalone,proof",
         ],
     ] {
         run(cargo()
@@ -283,6 +285,8 @@ fn test() -> Result {
             "vitrine",
             "--target",
             "wasm32-unknown-unknown",
+            "--features",
+            "proof",
         ])
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",

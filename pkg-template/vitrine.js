@@ -6,7 +6,10 @@
 // the wasm's, which answers each render with a plan (src/plan.rs) that
 // `draw` applies. Everything that can fail is caught here: a host page never
 // sees an exception from Vitrine, only a one-line console warning.
-import init, { card, follow, proof, buyLink, signedLink, followStep, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
+import init, { card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
+
+// The card's wasm build, as `engine` hands builds around.
+const cardWasm = { default: init, followStep, queuePolicy, sendOutcome };
 
 const defaults = {
   // By default the platform is wherever the SDK was loaded from, and the
@@ -96,23 +99,41 @@ function manySheet() {
   return many;
 }
 
-let loading;
-function load() {
-  loading ??= init({ module_or_path: new URL("vitrine_wasm_bg.wasm", import.meta.url) }).catch((e) => {
-    console.warn("vitrine: the SDK's WebAssembly could not be loaded (" + e + ")");
-    throw e;
-  });
-  return loading;
+// The wasm comes in two builds (src/lib.rs): the card's (cards and follow
+// buttons) and the strip's (social proof), each loaded once, when the first
+// element that needs it mounts. Each has the queue's policy; whichever is
+// here first serves the beacons.
+let queue = null;
+// (Each wasm's URL is written out in full, `new URL("…", import.meta.url)`,
+// so that bundlers see the file and copy it.)
+function engine(glue, wasm) {
+  let loading;
+  return () =>
+    (loading ??= glue()
+      .then((module) => module.default({ module_or_path: wasm() }).then(() => module))
+      .then((module) => {
+        if (!queue) {
+          queue = module;
+          scheduleFlush(); // events a previous page view left unsent go out now
+        }
+        return module;
+      })
+      .catch((e) => {
+        console.warn("vitrine: the SDK's WebAssembly could not be loaded (" + e + ")");
+        throw e;
+      }));
 }
+const loadCard = engine(async () => cardWasm, () => new URL("vitrine_wasm_bg.wasm", import.meta.url));
+const loadProof = engine(() => import("./vitrine_proof.js"), () => new URL("vitrine_proof_bg.wasm", import.meta.url));
 
 /**
- * Runs `start` (in a slice of work) once the wasm is here. Without the wasm
- * there is nothing to show: the element gives its space back rather than
+ * Runs `start(wasm)` (in a slice of work) once `load` has the wasm. Without
+ * it there is nothing to show: the element gives its space back rather than
  * leave a skeleton shimmering forever.
  */
-function whenLoaded(element, start) {
+function whenLoaded(element, load, start) {
   load().then(
-    () => inSlices(start),
+    (wasm) => inSlices(() => start(wasm)),
     () => element.shadowRoot?.replaceChildren(),
   );
 }
@@ -189,12 +210,13 @@ function draw(element, kind, plan) {
  * A follow control (the follow button, a card's byline, a strip's creator)
  * for `FollowFlow`: its states and labels are the core's (`followStep`);
  * `paint(key, label, url)` shows one, with the click's intent URL when
- * there is one. `intent()` is the bare intent URL, `locale()` the words'.
+ * there is one. `intent()` is the bare intent URL, `locale()` the words';
+ * `wasm()` the loaded wasm build whose rules it follows.
  */
-function followControl(intent, locale, paint) {
+function followControl(wasm, intent, locale, paint) {
   let state = "follow";
   const step = (event, url) => {
-    const [key, label] = (guard(() => followStep(state, event, String(locale() ?? ""))) ?? "").split(US);
+    const [key, label] = (guard(() => wasm().followStep(state, event, String(locale() ?? ""))) ?? "").split(US);
     if (!label) return;
     state = key;
     paint(key, label, url);
@@ -293,7 +315,7 @@ function track(element, options, type, fields) {
   // The collector checks every event against the shared schema (and says
   // why it refuses one); checking here as well cost 2.4 KB of wasm.
   if (!consented(options)) return;
-  const [, , maxKept] = guard(() => queuePolicy()) ?? [20, 1000, 500];
+  const [, , maxKept] = policy();
   const to = String(options.platform).replace(/\/+$/, "") + "/v1/events";
   outbox.entries.push({ to, event });
   if (outbox.entries.length > maxKept) {
@@ -307,15 +329,20 @@ function track(element, options, type, fields) {
   scheduleFlush();
 }
 
+/** The queue's sizes, by the core's policy (these defaults until a wasm is here). */
+function policy() {
+  return (queue && guard(() => queue.queuePolicy())) ?? [20, 1000, 500];
+}
+
 function scheduleFlush() {
-  const [batchEvents, batchDelay] = guard(() => queuePolicy()) ?? [20, 1000];
+  const [batchEvents, batchDelay] = policy();
   if (outbox.entries.length >= batchEvents) flush();
   else if (!outbox.timer && outbox.entries.length) outbox.timer = setTimeout(flush, batchDelay);
 }
 
 /** The next batch: entries for the same collector, at most a batch's worth. */
 function nextBatch() {
-  const [batchEvents] = guard(() => queuePolicy()) ?? [20];
+  const [batchEvents] = policy();
   const to = outbox.entries[0]?.to;
   return outbox.entries.filter((entry) => entry.to === to).slice(0, batchEvents);
 }
@@ -337,7 +364,7 @@ function flush() {
     .then((response) => response.status, () => 0)
     .then((status) => {
       outbox.sending = false;
-      const wait = guard(() => sendOutcome(status, outbox.attempts, Math.random())) ?? 1000;
+      const wait = (queue && guard(() => queue.sendOutcome(status, outbox.attempts, Math.random()))) ?? 1000;
       if (wait > 0) {
         outbox.attempts += 1;
         outbox.timer = setTimeout(flush, wait);
@@ -356,7 +383,7 @@ function flush() {
 // with text/plain). The entries stay in the outbox until a fetch is
 // acknowledged, so a beacon lost on the way is sent again later.
 function beaconAll() {
-  const [batchEvents] = guard(() => queuePolicy()) ?? [20];
+  const [batchEvents] = policy();
   const byCollector = new Map();
   for (const entry of outbox.entries) byCollector.set(entry.to, [...(byCollector.get(entry.to) ?? []), entry.event]);
   for (const [to, events] of byCollector) {
@@ -494,6 +521,7 @@ class Handle {
     handles.add(this);
     // The byline's follow control follows the creator like <vitrine-follow>.
     this.#follow = followControl(
+      () => cardWasm,
       () => this.#head?.intent,
       () => merged(this.#options).locale,
       (key, label, url) => {
@@ -521,7 +549,7 @@ class Handle {
     else box();
     const start = merged(this.#options);
     if (typeof start.itemId === "string" && !start.item) prefetch(start, "/v1/items/" + encoded(start.itemId));
-    whenLoaded(element, () => {
+    whenLoaded(element, loadCard, () => {
       if (this.#destroyed) return;
       this.#ready = true;
       this.#render();
@@ -796,6 +824,7 @@ class FollowHandle {
     this.#options = { ...options };
     handles.add(this);
     this.#follow = followControl(
+      () => cardWasm,
       () => this.#head?.intent,
       () => merged(this.#options).locale,
       (key, label, url) => {
@@ -820,7 +849,7 @@ class FollowHandle {
     guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", onClick));
     const start = merged(this.#options);
     if (typeof start.creator === "string") prefetch(start, "/v1/creators/" + encoded(start.creator));
-    whenLoaded(element, () => {
+    whenLoaded(element, loadCard, () => {
       if (this.#destroyed) return;
       this.#ready = true;
       this.#render();
@@ -899,7 +928,8 @@ function rememberProof(url, shown) {
 class ProofHandle {
   #element;
   #options;
-  #ready = false;
+  // The strip's wasm build, once loaded.
+  #wasm = null;
   #destroyed = false;
   #head = null;
   #open = false;
@@ -917,9 +947,9 @@ class ProofHandle {
     const root = guard(() => prepare(element, merged(this.#options), PROOF, proofHint(page)));
     prefetch(merged(this.#options), "/v1/proof?url=" + encoded(page));
     root?.addEventListener("click", (event) => this.#click(event));
-    whenLoaded(element, () => {
+    whenLoaded(element, loadProof, (wasm) => {
       if (this.#destroyed) return;
-      this.#ready = true;
+      this.#wasm = wasm;
       this.#render();
     });
   }
@@ -957,6 +987,7 @@ class ProofHandle {
       const link = () => this.#element.shadowRoot?.querySelector(`.follow[data-creator="${creator}"]`);
       const intent = link()?.getAttribute("href");
       const control = followControl(
+        () => this.#wasm,
         () => intent,
         () => merged(this.#options).locale,
         (key, label, url) => {
@@ -978,16 +1009,17 @@ class ProofHandle {
   }
 
   #render() {
-    if (!this.#ready) return;
+    const wasm = this.#wasm;
+    if (!wasm) return;
     const options = merged(this.#options);
     const page = productPage(options);
     const asked = { ...options, url: page, state: proofHint(page) };
-    const head = this.#draw(guard(() => proof(asked)));
+    const head = this.#draw(guard(() => wasm.proof(asked)));
     if (head?.state !== "deciding" && head?.state !== "loading") return head && this.#shown(head, page);
     fetchJson(head.fetch).then(([status, body]) =>
       inSlices(() => {
         if (this.#head !== head) return;
-        const shown = this.#draw(guard(() => proof(asked, { status, body })));
+        const shown = this.#draw(guard(() => wasm.proof(asked, { status, body })));
         if (shown) this.#shown(shown, page);
       }),
     );
@@ -1037,7 +1069,7 @@ class ProofHandle {
   /** Removes the strip's content and releases it. */
   destroy() {
     this.#destroyed = true;
-    this.#ready = false;
+    this.#wasm = null;
     handles.delete(this);
     for (const { flow } of this.#flows.values()) flow.stop();
     this.#stopViewable?.();
@@ -1131,5 +1163,4 @@ defineElement(
   mountProof,
   false,
 );
-// Events a previous page view left unsent go out now.
-load().then(scheduleFlush, () => {});
+

@@ -14,11 +14,10 @@
 //! console, the `unavailable` label (for a refusal in redirect mode) and the
 //! byline's follow `intent` URL.
 
-use crate::follow::intent_url;
+use crate::byline::{follow_control, intent_url, verified};
 use crate::options::{self, Answer};
 use crate::plan::Plan;
 use alloc::string::String;
-use vitrine_core::follow::FollowState;
 use vitrine_core::item::{is_id, Item, StockState};
 use vitrine_core::json::Node;
 use vitrine_core::link::{canonicalize, prefers_app, resolve, Attribution, UrlParser};
@@ -284,29 +283,6 @@ fn filled<N: Node>(
 fn disabled_buy(plan: &mut Plan) -> &mut Plan {
     plan.attr("buy", "role", "link")
         .attr("buy", "aria-disabled", "true")
-}
-
-/// A creator's verified mark: labelled when they are verified, else gone.
-pub(crate) fn verified(plan: &mut Plan, verified: bool, locale: Locale) {
-    let label = locale.texts().verified;
-    if verified {
-        plan.attr("verified", "aria-label", label)
-            .attr("verified", "title", label);
-    } else {
-        plan.remove("verified");
-    }
-}
-
-/// A small follow control (the card's byline, a strip's creator): "Follow",
-/// linking to the platform's intent page in a new tab with an opener (the
-/// page answers through it). The shell moves it through the core's states.
-pub(crate) fn follow_control(plan: &mut Plan, locale: Locale, intent: &str) {
-    let state = FollowState::Follow;
-    plan.text("follow", state.label(locale))
-        .attr("follow", "data-follow", state.key())
-        .attr("follow", "href", intent)
-        .attr("follow", "target", "_blank")
-        .attr("follow", "rel", "opener");
 }
 
 /// The compact fallback, in the card's own box.

@@ -11,67 +11,14 @@
 //! state once shown), the URL to `fetch`, the `creator` id, the `problem`
 //! for the console, and the `intent` URL a click adds its nonce to.
 
-use crate::card::verified;
+use crate::byline::{followers, intent_url, verified};
 use crate::options::{self, Answer};
-use crate::plan::{Plan, US};
+use crate::plan::Plan;
 use alloc::string::String;
-use vitrine_core::follow::{compact_digits, followers_label, FollowEvent, FollowState};
+use vitrine_core::follow::{FollowEvent, FollowState};
 use vitrine_core::item::{is_id, Creator, CREATOR};
 use vitrine_core::json::Node;
-use vitrine_core::locale::{push_decimal, Locale};
-
-/// The platform's follow intent for a creator, bare: the link's own `href`
-/// (a middle-click or a blocked popup opens it). A click adds its nonce and
-/// the origin the answer goes to.
-pub(crate) fn intent_url(platform: &str, creator_id: &str) -> String {
-    [platform, "/intent/follow?creator=", creator_id].concat()
-}
-
-/// A follower count as the button and the strip show it: compact from
-/// 10,000 (`12.8万 位关注者`), in full below; the browser formats it.
-pub(crate) fn followers(plan: &mut Plan, class: &str, locale: Locale, count: u64) {
-    let mut digits = String::new();
-    push_decimal(&mut digits, count);
-    let mut significant = String::new();
-    if let Some(d) = compact_digits(count) {
-        push_decimal(&mut significant, d.into());
-    }
-    plan.write(
-        "n",
-        &[
-            class,
-            locale.tag(),
-            &digits,
-            &significant,
-            followers_label(locale),
-        ],
-    );
-}
-
-/// A follow control's next state: `state` (`follow`, `pending`,
-/// `following`) after `event` (`0` this site remembers the reader follows,
-/// `1` a click, `2` the platform confirmed following, `3` not following, `4`
-/// the intent page closed without an answer; anything else changes
-/// nothing), as `key` [`US`] `label in locale`.
-pub(crate) fn step(state: &str, event: u8, locale: Locale) -> String {
-    let state = match state {
-        "pending" => FollowState::Pending,
-        "following" => FollowState::Following,
-        _ => FollowState::Follow,
-    };
-    let next = match event {
-        0 => state.next(FollowEvent::Remembered),
-        1 => state.next(FollowEvent::Clicked),
-        2 => state.next(FollowEvent::Confirmed { following: true }),
-        3 => state.next(FollowEvent::Confirmed { following: false }),
-        4 => state.next(FollowEvent::Dismissed),
-        _ => state,
-    };
-    let mut out = String::from(next.key());
-    out.push(US);
-    out.push_str(next.label(locale));
-    out
-}
+use vitrine_core::locale::Locale;
 
 /// The button for `options` (`creator`, `platform`, `locale`, `theme`,
 /// `size`, `count`, and `following` when this site remembers it), given the
@@ -250,16 +197,5 @@ mod tests {
             records(&p)[0][3],
             "the platform did not answer with the creator (creator cr_1)"
         );
-    }
-
-    #[test]
-    fn steps_follow_the_cores_states_with_their_labels() {
-        assert_eq!(step("follow", 1, Locale::En), "pending\u{1f}Following…");
-        assert_eq!(step("pending", 4, Locale::En), "follow\u{1f}Follow");
-        assert_eq!(step("pending", 2, Locale::ZhCn), "following\u{1f}已关注");
-        assert_eq!(step("following", 1, Locale::En), "following\u{1f}Following");
-        assert_eq!(step("following", 3, Locale::En), "follow\u{1f}Follow");
-        assert_eq!(step("follow", 0, Locale::En), "following\u{1f}Following");
-        assert_eq!(step("nonsense", 9, Locale::En), "follow\u{1f}Follow");
     }
 }

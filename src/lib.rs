@@ -9,12 +9,18 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
+// Each wasm build (`card`, `proof`) uses only part of the shared helpers
+// (options, bylines); the unused part is dropped at link time.
+#![cfg_attr(not(all(feature = "card", feature = "proof")), allow(dead_code))]
 
 // No std: its panic and formatting machinery alone is about 2.5 KB gzip.
 extern crate alloc;
 
 mod bindings;
+mod byline;
+#[cfg(any(test, feature = "card"))]
 mod card;
+#[cfg(any(test, feature = "card"))]
 mod follow;
 mod options;
 pub mod plan;
@@ -43,6 +49,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 /// The showcase card's plan for `options` (`item`, or `itemId` with the
 /// platform's `answer` `{status, body}` once it came; see [`card`] for the
 /// header).
+#[cfg(feature = "card")]
 #[wasm_bindgen]
 pub fn card(options: JsValue, answer: JsValue) -> String {
     card::plan(&JsNode(options), Some(&JsNode(answer)), &BrowserUrl)
@@ -50,6 +57,7 @@ pub fn card(options: JsValue, answer: JsValue) -> String {
 
 /// The follow button's plan for `options` and the platform's `answer` for
 /// the creator.
+#[cfg(feature = "card")]
 #[wasm_bindgen]
 pub fn follow(options: JsValue, answer: JsValue) -> String {
     follow::plan(&JsNode(options), Some(&JsNode(answer)))
@@ -65,6 +73,7 @@ pub fn proof(options: JsValue, answer: JsValue) -> String {
 /// The buy link for one click on a card showing `store` (the card plan's
 /// header gives it): the partner page with `click` as its click id, then,
 /// on a phone's `user_agent`, the app link; empty if refused.
+#[cfg(feature = "card")]
 #[wasm_bindgen(js_name = buyLink)]
 pub fn buy_link(
     options: JsValue,
@@ -85,16 +94,17 @@ pub fn buy_link(
 
 /// Whether `url` is one of `platform`'s signed links (`/r/…`), the only
 /// kind a buy button takes in redirect mode.
+#[cfg(feature = "card")]
 #[wasm_bindgen(js_name = signedLink)]
 pub fn signed_link(url: &str, platform: &str) -> bool {
     card::is_signed_link(url, platform)
 }
 
 /// A follow control's next state and its label in `locale` (see
-/// [`follow::step`] for the events).
+/// [`byline::step`] for the events).
 #[wasm_bindgen(js_name = followStep)]
 pub fn follow_step(state: &str, event: u8, locale: &str) -> String {
-    follow::step(
+    byline::step(
         state,
         event,
         vitrine_core::locale::Locale::from_tag(Some(locale)),

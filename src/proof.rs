@@ -14,8 +14,7 @@
 //! `open`, then each recommendation on screen as `item creator`, the quoted
 //! one first.
 
-use crate::card::{follow_control, verified};
-use crate::follow::{followers, intent_url};
+use crate::byline::{follow_control, followers, intent_url, verified};
 use crate::options::{self, Answer};
 use crate::plan::Plan;
 use alloc::string::String;

@@ -166,3 +166,22 @@ test("the report counts the strip: one viewable impression per creator shown per
   assert.ok(maya.proof_viewable_impressions >= 1 && maya.creator_clicks >= 1, JSON.stringify(maya));
   await context.close();
 });
+
+test("each page downloads only the wasm it needs: the strip's on a store page, the card's on a blog", async () => {
+  const fetched = async (path, settledWhen) => {
+    const page = await open(path);
+    await page.waitForFunction(settledWhen);
+    // Give a stray request a moment to show itself.
+    await page.waitForTimeout(300);
+    const names = await page.evaluate(() =>
+      performance.getEntriesByType("resource").map((r) => new URL(r.name).pathname).filter((p) => p.startsWith("/pkg/")));
+    await page.close();
+    return names.sort();
+  };
+  const stripDone = () => ["ready", "empty"].includes(document.querySelector("vitrine-proof").shadowRoot?.querySelector(".proof")?.dataset.state);
+  assert.deepEqual(await fetched("/store-plain.html", stripDone),
+    ["/pkg/vitrine.js", "/pkg/vitrine_proof.js", "/pkg/vitrine_proof_bg.wasm"], "a store page with only a strip");
+  const cardsDone = () => [...document.querySelectorAll("vitrine-card")].every((c) => c.shadowRoot?.querySelector("[data-state=ready]"));
+  assert.deepEqual(await fetched("/blog.html", cardsDone),
+    ["/pkg/vitrine.js", "/pkg/vitrine_wasm_bg.wasm"], "a blog of cards and a follow button");
+});

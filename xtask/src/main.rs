@@ -103,45 +103,57 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-nontrapping-float-to-int",
 ];
 
+/// The SDK's wasm builds: cargo features, and the name of the glue module
+/// (`NAME.js`, with `NAME_bg.wasm`).
+pub const WASM_BUILDS: [(&str, &str); 2] = [
+    ("standalone,card", "vitrine_wasm"),
+    ("standalone,proof", "vitrine_proof"),
+];
+
 /// Builds `pkg/`: a complete npm package. Returns its path.
 fn build() -> Result<PathBuf> {
     tools::ensure_build_tools()?;
     let root = root();
-    run(cargo().args([
-        "build",
-        "--package",
-        "vitrine",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "wasm-release",
-        "--features",
-        "standalone,proof",
-    ]))?;
-    let raw = root.join("target/wasm32-unknown-unknown/wasm-release/vitrine.wasm");
     let bindgen_out = root.join("target/wasm-bindgen");
     let _ = std::fs::remove_dir_all(&bindgen_out);
-    run(Command::new(tools::wasm_bindgen())
-        .args([
-            "--target",
-            "web",
-            "--out-name",
-            "vitrine_wasm",
-            "--no-typescript",
-            "--out-dir",
-        ])
-        .arg(&bindgen_out)
-        .arg(&raw))?;
-
     let pkg = root.join("pkg");
     let _ = std::fs::remove_dir_all(&pkg);
     std::fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
-    run(Command::new(tools::wasm_opt())
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
-        .args(WASM_FEATURES)
-        .arg(bindgen_out.join("vitrine_wasm_bg.wasm"))
-        .arg("-o")
-        .arg(pkg.join("vitrine_wasm_bg.wasm")))?;
+    // Two wasm builds of the SDK crate: the card's (card and follow button,
+    // what most pages load) and the strip's (loaded only where a
+    // <vitrine-proof> is), each with its own glue.
+    for (features, name) in WASM_BUILDS {
+        run(cargo().args([
+            "build",
+            "--package",
+            "vitrine",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+            "--features",
+            features,
+        ]))?;
+        let raw = root.join("target/wasm32-unknown-unknown/wasm-release/vitrine.wasm");
+        run(Command::new(tools::wasm_bindgen())
+            .args([
+                "--target",
+                "web",
+                "--out-name",
+                name,
+                "--no-typescript",
+                "--out-dir",
+            ])
+            .arg(&bindgen_out)
+            .arg(&raw))?;
+        let wasm = format!("{name}_bg.wasm");
+        run(Command::new(tools::wasm_opt())
+            .args(["-Oz", "--strip-debug", "--strip-producers"])
+            .args(WASM_FEATURES)
+            .arg(bindgen_out.join(&wasm))
+            .arg("-o")
+            .arg(pkg.join(&wasm)))?;
+    }
     // The shell and the glue become one minified module: one request, and
     // about 2.7 KB gzip less than shipping them as written.
     // Each element's look (src/NAME.css minified, src/NAME.html) goes into
@@ -173,16 +185,20 @@ fn build() -> Result<PathBuf> {
         };
         std::fs::write(dir.join(&name), text).map_err(|e| e.to_string())?;
     }
+    // The strip's glue is imported only when a strip mounts: its own chunk
+    // (`vitrine_proof.js`), which a page of cards never fetches.
     run(Command::new(tools::esbuild())
         .arg(bindgen_out.join("vitrine.js"))
         .args([
             "--bundle",
+            "--splitting",
             "--format=esm",
             "--minify",
             "--target=es2022",
+            "--chunk-names=[name]",
             "--log-level=warning",
         ])
-        .arg(format!("--outfile={}", pkg.join("vitrine.js").display())))?;
+        .arg(format!("--outdir={}", pkg.display())))?;
     eprintln!("xtask: built {}", pkg.display());
     Ok(pkg)
 }
@@ -249,27 +265,19 @@ fn test() -> Result {
     let root = root();
     run(cargo().args(["fmt", "--all", "--check"]))?;
     // Lints for native code, for the wasm as tests build it (with std), and
-    // for the wasm as it ships (no std, `standalone`).
-    for target in [
-        &["--workspace", "--all-targets"][..],
-        &[
-            "--package",
-            "vitrine",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--all-targets",
-            "--features",
-            "proof",
-        ],
-        &[
-            "--package",
-            "vitrine",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--features",
-            "standalone,proof",
-        ],
-    ] {
+    // for each wasm build as it ships (no std, `standalone`).
+    let wasm = ["--package", "vitrine", "--target", "wasm32-unknown-unknown"];
+    let lints = [
+        vec!["--workspace", "--all-targets"],
+        [&wasm[..], &["--all-targets", "--features", "card,proof"]].concat(),
+    ]
+    .into_iter()
+    .chain(
+        WASM_BUILDS
+            .iter()
+            .map(|(features, _)| [&wasm[..], &["--features", features]].concat()),
+    );
+    for target in lints {
         run(cargo()
             .arg("clippy")
             .args(target)
@@ -286,7 +294,7 @@ fn test() -> Result {
             "--target",
             "wasm32-unknown-unknown",
             "--features",
-            "proof",
+            "card,proof",
         ])
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
@@ -322,31 +330,47 @@ fn test() -> Result {
 fn bench() -> Result {
     tools::ensure_bench_tools()?;
     let pkg = build()?;
-    let shipped = ["vitrine.js", "vitrine_wasm_bg.wasm"];
     let mut rows = Vec::new();
-    let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
-    println!("\nBytes a page downloads for its first card (pkg/):\n");
+    let mut pages = Vec::new();
+    let mut totals = Vec::new();
+    println!("\nBytes a page downloads for Vitrine (pkg/):\n");
     println!(
-        "{:<24} {:>10} {:>10} {:>12}",
+        "{:<44} {:>10} {:>10} {:>12}",
         "file", "raw", "gzip -9", "brotli -q 11"
     );
-    for name in shipped {
-        let path = pkg.join(name);
-        let raw = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
-        let gz = compressed_len(Command::new("gzip").args(["-9", "-c"]).arg(&path))?;
-        let br = compressed_len(Command::new("brotli").args(["-q", "11", "-c"]).arg(&path))?;
-        println!("{name:<24} {raw:>10} {gz:>10} {br:>12}");
-        rows.push(format!(
-            r#"{{"file":"{name}","raw":{raw},"gzip":{gz},"brotli":{br}}}"#
+    for (page, files) in PAGES {
+        let mut total = (0, 0, 0);
+        for name in files {
+            let path = pkg.join(name);
+            let raw = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
+            let gz = compressed_len(Command::new("gzip").args(["-9", "-c"]).arg(&path))?;
+            let br = compressed_len(Command::new("brotli").args(["-q", "11", "-c"]).arg(&path))?;
+            println!("{name:<44} {raw:>10} {gz:>10} {br:>12}");
+            if !rows
+                .iter()
+                .any(|r: &String| r.contains(&format!(r#""file":"{name}""#)))
+            {
+                rows.push(format!(
+                    r#"{{"file":"{name}","raw":{raw},"gzip":{gz},"brotli":{br}}}"#
+                ));
+            }
+            total = (total.0 + raw, total.1 + gz, total.2 + br);
+        }
+        println!(
+            "{:<44} {:>10} {:>10} {:>12}\n",
+            format!("total, {page}"),
+            total.0,
+            total.1,
+            total.2
+        );
+        pages.push(format!(
+            r#"{{"page":"{page}","raw":{},"gzip":{},"brotli":{}}}"#,
+            total.0, total.1, total.2
         ));
-        raw_total += raw;
-        gz_total += gz;
-        br_total += br;
+        totals.push(total);
     }
-    println!(
-        "{:<24} {raw_total:>10} {gz_total:>10} {br_total:>12}",
-        "total"
-    );
+    // The budget is for the first kind of page: cards and follow buttons.
+    let (raw_total, gz_total, br_total) = totals[0];
     println!("\nbudget: 20480 bytes gzip for card + follow + links + beacons");
     let peer = peer_sizes()?;
     println!(
@@ -394,8 +418,9 @@ fn bench() -> Result {
     let report = root().join("target/bench");
     std::fs::create_dir_all(&report).map_err(|e| e.to_string())?;
     let json = format!(
-        r#"{{"sizes":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480,"peer":{{"package":"{PEER}","file":"dist/buybutton.min.js","raw":{},"gzip":{},"brotli":{}}},"collector":{{"events_per_s":{:.0},"ack_p50_ms":{:.2},"ack_p99_ms":{:.2},"live_update_median_ms":{:.1},"db_bytes_per_million":{:.0}}},"browser":{browser}}}"#,
+        r#"{{"sizes":[{}],"pages":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480,"peer":{{"package":"{PEER}","file":"dist/buybutton.min.js","raw":{},"gzip":{},"brotli":{}}},"collector":{{"events_per_s":{:.0},"ack_p50_ms":{:.2},"ack_p99_ms":{:.2},"live_update_median_ms":{:.1},"db_bytes_per_million":{:.0}}},"browser":{browser}}}"#,
         rows.join(","),
+        pages.join(","),
         peer.0,
         peer.1,
         peer.2,
@@ -409,6 +434,19 @@ fn bench() -> Result {
     println!("wrote target/bench/report.json");
     Ok(())
 }
+
+/// What each kind of page downloads of the SDK: a page of cards and follow
+/// buttons (the budget's case), and a store page with only the strip.
+const PAGES: [(&str, &[&str]); 2] = [
+    (
+        "cards and follow buttons",
+        &["vitrine.js", "vitrine_wasm_bg.wasm"],
+    ),
+    (
+        "a store page's strip",
+        &["vitrine.js", "vitrine_proof.js", "vitrine_proof_bg.wasm"],
+    ),
+];
 
 /// The peer the size is compared with, pinned.
 const PEER: &str = "@shopify/buy-button-js@3.0.6";

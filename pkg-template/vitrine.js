@@ -52,7 +52,6 @@ function look(css, html, fields) {
 const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__",
   ["state", "fetch", "item", "creator", "live", "store", "problem", "warning", "unavailable", "intent"]);
 const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__", ["state", "fetch", "creator", "problem", "intent"]);
-const PROOF = look("__VITRINE_PROOF_CSS__", "__VITRINE_PROOF_HTML__", ["state", "fetch", "problem", "collapsed", "closed", "open"]);
 
 /**
  * Gives `element` its open shadow root, with the look's stylesheet
@@ -100,9 +99,9 @@ function manySheet() {
 }
 
 // The wasm comes in two builds (src/lib.rs): the card's (cards and follow
-// buttons) and the strip's (social proof), each loaded once, when the first
-// element that needs it mounts. Each has the queue's policy; whichever is
-// here first serves the beacons.
+// buttons, here) and the strip's (social proof, in the strip's own chunk),
+// each loaded once, when the first element that needs it mounts. Each has
+// the queue's policy; whichever is here first serves the beacons.
 let queue = null;
 // (Each wasm's URL is written out in full, `new URL("…", import.meta.url)`,
 // so that bundlers see the file and copy it.)
@@ -124,7 +123,6 @@ function engine(glue, wasm) {
       }));
 }
 const loadCard = engine(async () => cardWasm, () => new URL("vitrine_wasm_bg.wasm", import.meta.url));
-const loadProof = engine(() => import("./vitrine_proof.js"), () => new URL("vitrine_proof_bg.wasm", import.meta.url));
 
 /**
  * Runs `start(wasm)` (in a slice of work) once `load` has the wasm. Without
@@ -925,166 +923,66 @@ function rememberProof(url, shown) {
   }
 }
 
-class ProofHandle {
-  #element;
-  #options;
-  // The strip's wasm build, once loaded.
-  #wasm = null;
-  #destroyed = false;
-  #head = null;
-  #open = false;
-  // Each creator's follow control and flow on the strip on screen.
-  #flows = new Map();
-  #stopViewable = null;
-  // The product page whose impressions this strip counted (once per page view).
-  #counted = null;
-
-  constructor(element, options) {
-    this.#element = element;
-    this.#options = { ...options };
-    handles.add(this);
-    const page = productPage(merged(this.#options));
-    const root = guard(() => prepare(element, merged(this.#options), PROOF, proofHint(page)));
-    prefetch(merged(this.#options), "/v1/proof?url=" + encoded(page));
-    root?.addEventListener("click", (event) => this.#click(event));
-    whenLoaded(element, loadProof, (wasm) => {
-      if (this.#destroyed) return;
-      this.#wasm = wasm;
-      this.#render();
-    });
-  }
-
-  #click(event) {
-    const head = this.#head;
-    if (!head) return;
-    const target = event.target;
-    const more = target.closest?.(".more");
-    if (more) {
-      // Opens or closes the list of every recommendation, in the words the
-      // plan gave for both.
-      this.#open = !this.#open;
-      more.textContent = this.#open ? head.open : head.closed;
-      more.setAttribute("aria-expanded", String(this.#open));
-      const list = this.#element.shadowRoot.querySelector(".list");
-      if (list) list.hidden = !this.#open;
-      if (this.#open) this.#track("proof_expand", head.rest[0]);
-      return;
-    }
-    const follow = target.closest?.(".follow[href]");
-    if (follow) return this.#flow(follow.dataset.creator).flow.click(event);
-    if (target.closest?.(".name[href]")) {
-      const slot = target.closest("[data-creator]");
-      if (slot) this.#track("creator_click", slot.dataset.item + " " + slot.dataset.creator);
-    }
-  }
-
-  /** The follow control and flow for one creator of the strip. */
-  #flow(creator) {
-    let entry = this.#flows.get(creator);
-    if (!entry) {
-      // Entries go with each draw, so the link's href is still the plan's
-      // bare intent URL here (a click adds its nonce).
-      const link = () => this.#element.shadowRoot?.querySelector(`.follow[data-creator="${creator}"]`);
-      const intent = link()?.getAttribute("href");
-      const control = followControl(
-        () => this.#wasm,
-        () => intent,
-        () => merged(this.#options).locale,
-        (key, label, url) => {
-          const el = link();
-          if (!el) return;
-          el.textContent = label;
-          el.dataset.follow = key;
-          if (url) el.href = url;
-        },
-      );
-      const flow = new FollowFlow({
-        ...control,
-        creator: () => creator,
-        track: (type) => track(this.#element, merged(this.#options), type, { creator }),
-      });
-      this.#flows.set(creator, (entry = { control, flow }));
-    }
-    return entry;
-  }
-
-  #render() {
-    const wasm = this.#wasm;
-    if (!wasm) return;
-    const options = merged(this.#options);
-    const page = productPage(options);
-    const asked = { ...options, url: page, state: proofHint(page) };
-    const head = this.#draw(guard(() => wasm.proof(asked)));
-    if (head?.state !== "deciding" && head?.state !== "loading") return head && this.#shown(head, page);
-    fetchJson(head.fetch).then(([status, body]) =>
-      inSlices(() => {
-        if (this.#head !== head) return;
-        const shown = this.#draw(guard(() => wasm.proof(asked, { status, body })));
-        if (shown) this.#shown(shown, page);
-      }),
-    );
-  }
-
-  #draw(plan) {
-    if (plan === undefined) return null;
-    for (const { flow } of this.#flows.values()) flow.stop();
-    this.#flows.clear();
-    this.#open = false;
-    const head = guard(() => draw(this.#element, PROOF, plan));
-    this.#head = head;
-    return head;
-  }
-
-  // Once the answer is on screen: remember whether there was one, show the
-  // follows this site remembers, count the collapsed strip's creators.
-  #shown(head, page) {
-    if (head.state === "ready" || head.state === "empty") rememberProof(page, head.state === "ready");
-    for (const slot of head.rest) {
-      const creator = slot.split(" ")[1];
-      if (remembered(creator)) this.#flow(creator).control.remembered();
-    }
-    if (head.state === "error" && head.problem) this.#track("render_error", null, { reason: head.problem.slice(0, 300) });
-    const shown = head.rest.slice(0, +head.collapsed || 0);
-    if (!shown.length || this.#counted === page) return;
-    this.#counted = page;
-    this.#stopViewable?.();
-    for (const slot of shown) this.#track("proof_impression", slot);
-    this.#stopViewable = watchViewable(this.#element, () => {
-      for (const slot of shown) this.#track("proof_viewable_impression", slot);
-    });
-  }
-
-  /** An event about one recommendation (`"item creator"`). */
-  #track(type, slot, fields = {}) {
-    const [item, creator] = slot?.split(" ") ?? [];
-    track(this.#element, merged(this.#options), type, { ...(item && { item }), ...(creator && { creator }), ...fields });
-  }
-
-  /** Renders again with these options merged over the current ones. */
-  update(options) {
-    Object.assign(this.#options, options);
-    this.#render();
-  }
-
-  /** Removes the strip's content and releases it. */
-  destroy() {
-    this.#destroyed = true;
-    this.#wasm = null;
-    handles.delete(this);
-    for (const { flow } of this.#flows.values()) flow.stop();
-    this.#stopViewable?.();
-    this.#head = null;
-    this.#element.shadowRoot?.replaceChildren();
-  }
-}
-
 /**
  * Mounts the creators' recommendations of a product in `element` (in its
  * open shadow root). Options: url (the product page; default the page's
  * canonical link, then the page), platform, locale, theme, placement.
  */
 export function mountProof(element, options = {}) {
-  return new ProofHandle(element, options);
+  reserve(element, proofHint(productPage(merged(options))));
+  proofChunk ??= import("./vitrine-proof.js").then(
+    (chunk) => chunk.start(shared),
+    (e) => {
+      console.warn("vitrine: the strip's code could not be loaded (" + e + ")");
+      throw e;
+    },
+  );
+  // Until the chunk is here, this stands in for the strip's handle.
+  let handle = null;
+  let destroyed = false;
+  const later = { ...options };
+  proofChunk.then(
+    (mount) => destroyed || (handle = mount(element, later)),
+    () => {
+      if (element.shadowRoot) element.shadowRoot.adoptedStyleSheets = [];
+    },
+  );
+  return {
+    update(options) {
+      if (handle) handle.update(options);
+      else Object.assign(later, options);
+    },
+    destroy() {
+      destroyed = true;
+      handle?.destroy();
+      element.shadowRoot?.replaceChildren();
+    },
+  };
+}
+
+// The strip's code (vitrine-proof.js: its look, its handle, its wasm build)
+// is fetched only where a strip mounts, and handed what every element shares.
+let proofChunk;
+const shared = {
+  merged, handles, prepare, productPage, proofHint, rememberProof, prefetch, encoded, engine, whenLoaded, guard,
+  draw, followControl, FollowFlow, track, remembered, watchViewable, inSlices, fetchJson,
+};
+
+// Until the strip's code arrives, its box: none, or, when this tab has seen
+// recommendations for the page, the collapsed strip's height (src/proof.css:
+// border 1 + 1, padding 12 + 12, head 28, gap 8, quote 64; the gap above it
+// is the strip's margin, which collapses outside the host), so that nothing
+// moves when it fills. The proof layout-shift test
+// holds the two together.
+let reservation;
+function reserve(element, hint) {
+  if (hint !== "loading") return;
+  if (!reservation) {
+    reservation = new CSSStyleSheet();
+    reservation.replaceSync(":host { display: block; height: 126px; margin-top: var(--vitrine-gap, 0); }");
+  }
+  const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
+  if (!root.adoptedStyleSheets.length) root.adoptedStyleSheets = [reservation];
 }
 
 /**

@@ -98,11 +98,18 @@ test("a product nobody recommends shows nothing and shifts nothing; a known one 
   await ready(page);
   const collapsed = (await strip(page)).height;
   assert.ok(collapsed > 100, `collapsed height ${collapsed}`);
-  await page.route("**/v1/proof?*", async (route) => {
-    await new Promise((r) => setTimeout(r, 500));
-    await route.continue();
-  });
-  await page.reload();
+  // The strip's code and its answer both come late: the box is held first
+  // by the shell's reservation, then by the strip's skeleton.
+  for (const slow of ["**/v1/proof?*", "**/pkg/vitrine-proof.js"]) {
+    await page.route(slow, async (route) => {
+      await new Promise((r) => setTimeout(r, 500));
+      await route.continue();
+    });
+  }
+  await page.reload({ waitUntil: "domcontentloaded" });
+  await page.waitForFunction(() => document.querySelector("vitrine-proof")?.shadowRoot);
+  assert.equal(await page.evaluate(() => document.querySelector("vitrine-proof").shadowRoot.querySelector(".proof")), null, "the strip's code is not here yet");
+  assert.equal((await strip(page)).height, collapsed, "the reserved box is the collapsed box");
   await page.waitForFunction(() => document.querySelector("vitrine-proof")?.shadowRoot?.querySelector(".proof")?.dataset.state === "loading");
   assert.equal((await strip(page)).height, collapsed, "the skeleton is the collapsed box");
   await ready(page);
@@ -180,7 +187,7 @@ test("each page downloads only the wasm it needs: the strip's on a store page, t
   };
   const stripDone = () => ["ready", "empty"].includes(document.querySelector("vitrine-proof").shadowRoot?.querySelector(".proof")?.dataset.state);
   assert.deepEqual(await fetched("/store-plain.html", stripDone),
-    ["/pkg/vitrine.js", "/pkg/vitrine_proof.js", "/pkg/vitrine_proof_bg.wasm"], "a store page with only a strip");
+    ["/pkg/vitrine-proof.js", "/pkg/vitrine.js", "/pkg/vitrine_proof_wasm_bg.wasm"], "a store page with only a strip");
   const cardsDone = () => [...document.querySelectorAll("vitrine-card")].every((c) => c.shadowRoot?.querySelector("[data-state=ready]"));
   assert.deepEqual(await fetched("/blog.html", cardsDone),
     ["/pkg/vitrine.js", "/pkg/vitrine_wasm_bg.wasm"], "a blog of cards and a follow button");

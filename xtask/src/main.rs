@@ -107,7 +107,7 @@ const WASM_FEATURES: &[&str] = &[
 /// (`NAME.js`, with `NAME_bg.wasm`).
 pub const WASM_BUILDS: [(&str, &str); 2] = [
     ("standalone,card", "vitrine_wasm"),
-    ("standalone,proof", "vitrine_proof"),
+    ("standalone,proof", "vitrine_proof_wasm"),
 ];
 
 /// Builds `pkg/`: a complete npm package. Returns its path.
@@ -177,16 +177,17 @@ fn build() -> Result<PathBuf> {
         for (placeholder, value) in &looks {
             text = text.replace(placeholder, value);
         }
-        // The shell is bundled from beside the glue it imports.
-        let dir = if name == "vitrine.js" {
+        // The shell and the strip's chunk are bundled from beside the glue
+        // they import.
+        let dir = if name == "vitrine.js" || name == "vitrine-proof.js" {
             &bindgen_out
         } else {
             &pkg
         };
         std::fs::write(dir.join(&name), text).map_err(|e| e.to_string())?;
     }
-    // The strip's glue is imported only when a strip mounts: its own chunk
-    // (`vitrine_proof.js`), which a page of cards never fetches.
+    // The strip's code is imported only when a strip mounts: its own chunk
+    // (`vitrine-proof.js`, with its glue), which a page of cards never fetches.
     run(Command::new(tools::esbuild())
         .arg(bindgen_out.join("vitrine.js"))
         .args([
@@ -444,7 +445,11 @@ const PAGES: [(&str, &[&str]); 2] = [
     ),
     (
         "a store page's strip",
-        &["vitrine.js", "vitrine_proof.js", "vitrine_proof_bg.wasm"],
+        &[
+            "vitrine.js",
+            "vitrine-proof.js",
+            "vitrine_proof_wasm_bg.wasm",
+        ],
     ),
 ];
 

@@ -16,13 +16,16 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(inline_js = "export function parse_url(s) {
   try {
     const u = new URL(s);
-    return [u.protocol.slice(0, -1), u.username || u.password ? '1' : '', u.hostname, u.pathname, u.search.slice(1)].join('\\x1f');
+    const fields = [u.protocol.slice(0, -1), u.username || u.password ? '1' : '', u.hostname, u.pathname];
+    for (const [name, value] of u.searchParams) fields.push(name, value);
+    return fields.map((f) => f.replaceAll('\\x1f', '\\ufffd')).join('\\x1f');
   } catch {
     return '';
   }
 }")]
 extern "C" {
-    /// `new URL(s)`, serialised as the fields [`ParsedUrl`] needs: one
+    /// `new URL(s)`, serialised as the fields [`ParsedUrl`] needs (the
+    /// query as `URLSearchParams` decodes it, name and value by turns): one
     /// import instead of a constructor and six getters.
     fn parse_url(input: &str) -> String;
 }
@@ -34,16 +37,19 @@ pub struct BrowserUrl;
 impl UrlParser for BrowserUrl {
     fn parse(&self, input: &str) -> Option<ParsedUrl> {
         let parsed = parse_url(input);
-        let fields: Vec<&str> = parsed.split(crate::plan::US).collect();
-        let [scheme, userinfo, host, path, query] = fields[..] else {
-            return None;
-        };
+        let mut fields = parsed.split(crate::plan::US);
+        let mut next = || fields.next().map(String::from);
+        let (scheme, userinfo, host, path) = (next()?, next()?, next()?, next()?);
+        let mut query = Vec::new();
+        while let Some(name) = next() {
+            query.push((name, next().unwrap_or_default()));
+        }
         Some(ParsedUrl {
-            scheme: scheme.into(),
+            scheme,
             userinfo: !userinfo.is_empty(),
-            host: host.into(),
-            path: path.into(),
-            query: query.into(),
+            host,
+            path,
+            query,
         })
     }
 }

@@ -89,7 +89,10 @@ fn the_browsers_url_parser_gives_what_resolution_needs() {
     assert!(u.userinfo);
     assert_eq!(u.host, "item.taobao.com");
     assert_eq!(u.path, "/item.htm");
-    assert_eq!(u.query, "id=1&x=%41");
+    assert_eq!(
+        u.query,
+        [("id".into(), "1".into()), ("x".into(), "A".into())]
+    );
     assert!(BrowserUrl.parse("/relative").is_none());
     assert!(BrowserUrl.parse("http://[::1").is_none());
     assert!(!BrowserUrl.parse("https://jd.com/").unwrap().userinfo);

@@ -28,8 +28,9 @@ pub struct ParsedUrl {
     pub host: String,
     /// The serialised (percent-encoded) path, `/` at least for http(s).
     pub path: String,
-    /// The serialised query without its `?`; empty when there is none.
-    pub query: String,
+    /// The query's name/value pairs, decoded as `application/x-www-form-urlencoded`
+    /// (what `URLSearchParams` and the `url` crate's `query_pairs` give), in order.
+    pub query: Vec<(String, String)>,
 }
 
 /// A WHATWG URL parser: `None` when the input does not parse as an absolute
@@ -179,7 +180,7 @@ pub fn resolve(
     let rule = registry.rule(canonical.partner);
     let params = rule.attribution_params(attribution, registry.alimama_pid());
     let web = with_params(&canonical.url, &params);
-    let app = rule.app_link(&canonical.item_id, &web);
+    let app = rule.app_link(&canonical.item_id, &params);
     Ok(Outbound {
         partner: canonical.partner,
         item_id: canonical.item_id,
@@ -240,53 +241,6 @@ pub fn push_encoded(out: &mut String, s: &str) {
     }
 }
 
-/// The decoded name/value pairs of a serialised query
-/// (`application/x-www-form-urlencoded`, as `URLSearchParams` reads it).
-pub fn query_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((name, value)) => (form_decode(name), form_decode(value)),
-            None => (form_decode(pair), String::new()),
-        })
-        .collect()
-}
-
-fn form_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let hex = |at: usize| bytes.get(at).and_then(|&h| hex_value(h));
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => match (hex(i + 1), hex(i + 2)) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    // Not lossy: a value that is not UTF-8 becomes empty, which no rule
-    // accepts as an id (and lossy decoding costs the wasm half a kilobyte).
-    String::from_utf8(out).unwrap_or_default()
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// What WHATWG parsing strips from both ends.
 pub fn trim_c0_and_space(s: &str) -> &str {
     let bytes = s.as_bytes();
@@ -325,27 +279,6 @@ fn is_ip_host(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn queries_decode_like_url_search_params() {
-        let pairs = query_pairs("a=1&b=x+y&c=%E4%BD%A0&d&=e&f=%zz&&g=1=2");
-        let pairs: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        assert_eq!(
-            pairs,
-            [
-                ("a", "1"),
-                ("b", "x y"),
-                ("c", "你"),
-                ("d", ""),
-                ("", "e"),
-                ("f", "%zz"),
-                ("g", "1=2")
-            ]
-        );
-    }
 
     #[test]
     fn params_are_percent_encoded() {

@@ -135,9 +135,8 @@ impl Rule {
     /// The item id (and a variant id, if any) of a parsed link on this
     /// partner's host.
     pub fn item_id(&self, url: &ParsedUrl) -> Option<(String, Option<String>)> {
-        let pairs = crate::link::query_pairs(&url.query);
         let param = |name: &str| {
-            pairs
+            url.query
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.as_str())
@@ -201,21 +200,11 @@ impl Rule {
         }
     }
 
-    /// The app link for an item, carrying the same attribution as `web`.
-    pub fn app_link(&self, id: &str, web: &str) -> Option<String> {
+    /// The app link for an item, carrying the same attribution as the web
+    /// link (`params`, from [`Rule::attribution_params`]).
+    pub fn app_link(&self, id: &str, params: &[(&str, &str)]) -> Option<String> {
         let app = fill_id(self.app.as_ref()?, id);
-        let query = web.split_once('?').map(|(_, q)| q).unwrap_or_default();
-        let attribution: Vec<(String, String)> = crate::link::query_pairs(query)
-            .into_iter()
-            .filter(|(name, _)| {
-                name == "pid" || name.starts_with("vt_") || name.starts_with("utm_")
-            })
-            .collect();
-        let params: Vec<(&str, &str)> = attribution
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        Some(crate::link::with_params(&app, &params))
+        Some(crate::link::with_params(&app, params))
     }
 
     /// Reads a configured partner:

@@ -16,7 +16,10 @@ impl UrlParser for UrlCrate {
             userinfo: !url.username().is_empty() || url.password().is_some(),
             host: url.host_str().unwrap_or_default().to_string(),
             path: url.path().to_string(),
-            query: url.query().unwrap_or_default().to_string(),
+            query: url
+                .query_pairs()
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect(),
         })
     }
 }

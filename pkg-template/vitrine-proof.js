@@ -17,21 +17,17 @@ const PROOF = {
 
 /** Given the shell's shared pieces, the strip's mount function. */
 export function start({
-  merged, handles, prepare, productPage, proofHint, rememberProof, prefetch, encoded, engine, whenLoaded, guard,
-  draw, followControl, FollowFlow, track, remembered, watchViewable, inSlices, fetchJson,
+  ElementHandle, prepare, productPage, proofHint, rememberProof, prefetch, encoded, engine, guard,
+  followControl, followLink, FollowFlow, track, remembered, watchViewable,
 }) {
   const loadProof = engine(
     async () => ({ default: init, proof, followStep, queuePolicy, sendOutcome }),
     () => new URL("vitrine_proof_wasm_bg.wasm", import.meta.url),
   );
 
-  class ProofHandle {
-    #element;
-    #options;
-    // The strip's wasm build, once loaded.
-    #wasm = null;
-    #destroyed = false;
-    #head = null;
+  class ProofHandle extends ElementHandle {
+    // The product page the strip on screen is about.
+    #page = "";
     #open = false;
     // Each creator's follow control and flow on the strip on screen.
     #flows = new Map();
@@ -40,22 +36,16 @@ export function start({
     #counted = null;
 
     constructor(element, options) {
-      this.#element = element;
-      this.#options = { ...options };
-      handles.add(this);
-      const page = productPage(merged(this.#options));
-      const root = guard(() => prepare(element, merged(this.#options), PROOF, proofHint(page)));
-      prefetch(merged(this.#options), "/v1/proof?url=" + encoded(page));
+      super(element, options);
+      const page = productPage(this.options);
+      const root = guard(() => prepare(element, this.options, PROOF, proofHint(page)));
+      prefetch(this.options, "/v1/proof?url=" + encoded(page));
       root?.addEventListener("click", (event) => this.#click(event));
-      whenLoaded(element, loadProof, (wasm) => {
-        if (this.#destroyed) return;
-        this.#wasm = wasm;
-        this.#render();
-      });
+      this.begin(loadProof);
     }
 
     #click(event) {
-      const head = this.#head;
+      const head = this.head;
       if (!head) return;
       const target = event.target;
       const more = target.closest?.(".more");
@@ -65,7 +55,7 @@ export function start({
         this.#open = !this.#open;
         more.textContent = this.#open ? head.open : head.closed;
         more.setAttribute("aria-expanded", String(this.#open));
-        const list = this.#element.shadowRoot.querySelector(".list");
+        const list = this.element.shadowRoot.querySelector(".list");
         if (list) list.hidden = !this.#open;
         if (this.#open) this.#track("proof_expand", head.rest[0]);
         return;
@@ -84,60 +74,35 @@ export function start({
       if (!entry) {
         // Entries go with each draw, so the link's href is still the plan's
         // bare intent URL here (a click adds its nonce).
-        const link = () => this.#element.shadowRoot?.querySelector(`.follow[data-creator="${creator}"]`);
+        const link = () => this.element.shadowRoot?.querySelector(`.follow[data-creator="${creator}"]`);
         const intent = link()?.getAttribute("href");
-        const control = followControl(
-          () => this.#wasm,
-          () => intent,
-          () => merged(this.#options).locale,
-          (key, label, url) => {
-            const el = link();
-            if (!el) return;
-            el.textContent = label;
-            el.dataset.follow = key;
-            if (url) el.href = url;
-          },
-        );
+        const control = followControl(() => this.wasm, () => intent, () => this.options.locale, followLink(link));
         const flow = new FollowFlow({
           ...control,
           creator: () => creator,
-          track: (type) => track(this.#element, merged(this.#options), type, { creator }),
+          track: (type) => track(this.element, this.options, type, { creator }),
         });
         this.#flows.set(creator, (entry = { control, flow }));
       }
       return entry;
     }
 
-    #render() {
-      const wasm = this.#wasm;
-      if (!wasm) return;
-      const options = merged(this.#options);
-      const page = productPage(options);
-      const asked = { ...options, url: page, state: proofHint(page) };
-      const head = this.#draw(guard(() => wasm.proof(asked)));
-      if (head?.state !== "deciding" && head?.state !== "loading") return head && this.#shown(head, page);
-      fetchJson(head.fetch).then(([status, body]) =>
-        inSlices(() => {
-          if (this.#head !== head) return;
-          const shown = this.#draw(guard(() => wasm.proof(asked, { status, body })));
-          if (shown) this.#shown(shown, page);
-        }),
-      );
+    refresh() {
+      if (!this.wasm) return;
+      const options = this.options;
+      this.#page = productPage(options);
+      this.render(PROOF, this.wasm.proof, { ...options, url: this.#page, state: proofHint(this.#page) });
     }
 
-    #draw(plan) {
-      if (plan === undefined) return null;
-      for (const { flow } of this.#flows.values()) flow.stop();
-      this.#flows.clear();
+    drawn() {
+      this.#stopFlows();
       this.#open = false;
-      const head = guard(() => draw(this.#element, PROOF, plan));
-      this.#head = head;
-      return head;
     }
 
     // Once the answer is on screen: remember whether there was one, show the
     // follows this site remembers, count the collapsed strip's creators.
-    #shown(head, page) {
+    shown(head) {
+      const page = this.#page;
       if (head.state === "ready" || head.state === "empty") rememberProof(page, head.state === "ready");
       for (const slot of head.rest) {
         const creator = slot.split(" ")[1];
@@ -149,7 +114,7 @@ export function start({
       this.#counted = page;
       this.#stopViewable?.();
       for (const slot of shown) this.#track("proof_impression", slot);
-      this.#stopViewable = watchViewable(this.#element, () => {
+      this.#stopViewable = watchViewable(this.element, () => {
         for (const slot of shown) this.#track("proof_viewable_impression", slot);
       });
     }
@@ -157,24 +122,17 @@ export function start({
     /** An event about one recommendation (`"item creator"`). */
     #track(type, slot, fields = {}) {
       const [item, creator] = slot?.split(" ") ?? [];
-      track(this.#element, merged(this.#options), type, { ...(item && { item }), ...(creator && { creator }), ...fields });
+      track(this.element, this.options, type, { ...(item && { item }), ...(creator && { creator }), ...fields });
     }
 
-    /** Renders again with these options merged over the current ones. */
-    update(options) {
-      Object.assign(this.#options, options);
-      this.#render();
-    }
-
-    /** Removes the strip's content and releases it. */
-    destroy() {
-      this.#destroyed = true;
-      this.#wasm = null;
-      handles.delete(this);
+    #stopFlows() {
       for (const { flow } of this.#flows.values()) flow.stop();
+      this.#flows.clear();
+    }
+
+    stop() {
+      this.#stopFlows();
       this.#stopViewable?.();
-      this.#head = null;
-      this.#element.shadowRoot?.replaceChildren();
     }
   }
 

@@ -9,7 +9,7 @@
 import init, { card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
 
 // The card's wasm build, as `engine` hands builds around.
-const cardWasm = { default: init, followStep, queuePolicy, sendOutcome };
+const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome };
 
 const defaults = {
   // By default the platform is wherever the SDK was loaded from, and the
@@ -230,6 +230,17 @@ function followControl(wasm, intent, locale, paint) {
     dismiss: () => step(4),
     state: () => state,
     reset: (to = "follow") => (state = to),
+  };
+}
+
+/** `paint` for a small follow link (a card's byline, a strip's creator): the one `find()` gives. */
+function followLink(find) {
+  return (key, label, url) => {
+    const link = find();
+    if (!link) return;
+    link.textContent = label;
+    link.dataset.follow = key;
+    if (url) link.href = url;
   };
 }
 
@@ -499,13 +510,82 @@ function merged(options) {
   return out;
 }
 
-class Handle {
-  #element;
-  #options;
-  #ready = false;
-  #destroyed = false;
-  // The header of the plan on screen (its item, creator, links, words).
-  #head = null;
+/**
+ * What every element's handle shares: its own options (read merged over the
+ * page's defaults), `update` and `destroy`, and one way to render: ask the
+ * wasm for a plan, draw it, and when the plan's header names data to fetch,
+ * fetch it and ask again with the answer (an answer the element no longer
+ * waits for paints nothing). An element says how to `refresh` (which plan,
+ * with which options), and may act once a plan is `drawn`, once the last one
+ * is `shown`, and `stop` what it started.
+ */
+class ElementHandle {
+  constructor(element, options) {
+    this.element = element;
+    this.own = { ...options };
+    /** The wasm build the element renders with, once loaded. */
+    this.wasm = null;
+    /** The header of the plan on screen. */
+    this.head = null;
+    this.destroyed = false;
+    handles.add(this);
+  }
+
+  /** Renders once `load` has the element's wasm build, and on each update from then on. */
+  begin(load) {
+    whenLoaded(this.element, load, (wasm) => {
+      if (this.destroyed) return;
+      this.wasm = wasm;
+      this.refresh();
+    });
+  }
+
+  get options() {
+    return merged(this.own);
+  }
+
+  render(kind, plan, options) {
+    const head = this.paint(kind, guard(() => plan(options)));
+    if (!head?.fetch) return head && this.shown(head);
+    fetchJson(head.fetch).then(([status, body]) =>
+      inSlices(() => {
+        if (this.head !== head) return;
+        const answered = this.paint(kind, guard(() => plan(options, { status, body })));
+        if (answered) this.shown(answered);
+      }),
+    );
+  }
+
+  paint(kind, plan) {
+    if (plan === undefined) return null;
+    this.head = guard(() => draw(this.element, kind, plan)) ?? null;
+    if (this.head) this.drawn(this.head);
+    return this.head;
+  }
+
+  refresh() {}
+  drawn() {}
+  shown() {}
+  stop() {}
+
+  /** Renders again with these options merged over the current ones. */
+  update(options) {
+    Object.assign(this.own, options);
+    this.refresh();
+  }
+
+  /** Removes the element's content and releases it. */
+  destroy() {
+    this.destroyed = true;
+    this.wasm = null;
+    handles.delete(this);
+    this.stop();
+    this.head = null;
+    this.element.shadowRoot?.replaceChildren();
+  }
+}
+
+class Handle extends ElementHandle {
   #follow;
   #flow;
   #stopViewable = null;
@@ -514,29 +594,21 @@ class Handle {
   #counted = null;
 
   constructor(element, options) {
-    this.#element = element;
-    this.#options = { ...options };
-    handles.add(this);
+    super(element, options);
     // The byline's follow control follows the creator like <vitrine-follow>.
     this.#follow = followControl(
       () => cardWasm,
-      () => this.#head?.intent,
-      () => merged(this.#options).locale,
-      (key, label, url) => {
-        const link = element.shadowRoot?.querySelector(".follow");
-        if (!link) return;
-        link.textContent = label;
-        link.dataset.follow = key;
-        if (url) link.href = url;
-      },
+      () => this.head?.intent,
+      () => this.options.locale,
+      followLink(() => element.shadowRoot?.querySelector(".follow")),
     );
     this.#flow = new FollowFlow({
       ...this.#follow,
-      creator: () => this.#head?.creator ?? "",
+      creator: () => this.head?.creator ?? "",
       track: (type) => this.#track(type, {}),
     });
     const box = () => {
-      const root = guard(() => prepare(element, merged(this.#options), CARD));
+      const root = guard(() => prepare(element, this.options, CARD));
       const onClick = (event) => this.#click(event);
       root?.addEventListener("click", onClick);
       root?.addEventListener("auxclick", onClick);
@@ -545,32 +617,28 @@ class Handle {
     // page loads); beyond the first few dozen, in the next slices of work.
     if (handles.size > MANY) inSlices(box);
     else box();
-    const start = merged(this.#options);
+    const start = this.options;
     if (typeof start.itemId === "string" && !start.item) prefetch(start, "/v1/items/" + encoded(start.itemId));
-    whenLoaded(element, loadCard, () => {
-      if (this.#destroyed) return;
-      this.#ready = true;
-      this.#render();
-    });
+    this.begin(loadCard);
   }
 
   // Before the browser follows the buy link: a fresh click id in its href,
   // and on phones the partner's app first. Modified and middle clicks keep
   // the browser's own behaviour (a new tab with the same, fresh link).
   #click(event) {
-    const head = this.#head;
+    const head = this.head;
     if (!head) return;
     if (event.target.closest?.(".follow[href]")) return this.#flow.click(event);
     const buy = event.target.closest?.(".buy[href]");
     if (!buy) return;
-    const options = merged(this.#options);
+    const options = this.options;
     const redirect = options.linkMode === "redirect";
     const clickId = newClickId();
     // Direct mode: the wasm resolves the link again with this click's id.
     // Redirect mode: the platform records the click (with its own id).
     let app;
     if (head.store && !redirect) {
-      const [web, phoneApp] = (guard(() => buyLink(options, head.store, head.creator, clickId, navigator.userAgent)) ?? "").split(US);
+      const [web, phoneApp] = (guard(() => cardWasm.buyLink(options, head.store, head.creator, clickId, navigator.userAgent)) ?? "").split(US);
       if (web) buy.href = web;
       app = phoneApp;
       this.#track("click", { click: clickId });
@@ -588,18 +656,18 @@ class Handle {
   // Redirect mode only: asks the platform for a signed link for the next
   // click and puts it on the buy button.
   #redirect(head) {
-    const options = merged(this.#options);
+    const options = this.options;
     if (options.linkMode !== "redirect" || !head.live) return;
     const platform = String(options.platform).replace(/\/+$/, "");
     const url = platform + "/v1/items/" + encoded(head.item) + "/link?placement=" + encoded(String(options.placement ?? ""));
     fetch(url, { mode: "cors", credentials: "omit" })
       .then((response) => response.json().then((body) => [response.status, body], () => [response.status, {}]))
       .then(([status, body]) => {
-        const buy = this.#head === head && this.#element.shadowRoot?.querySelector(".buy");
+        const buy = this.head === head && this.element.shadowRoot?.querySelector(".buy");
         if (!buy) return;
         if (status < 300) {
           // Only the platform's own signed /r/ link goes on the button.
-          if (guard(() => signedLink(String(body.url), platform))) {
+          if (guard(() => cardWasm.signedLink(String(body.url), platform))) {
             buy.href = body.url;
             buy.target = "_blank";
             buy.rel = "sponsored noopener";
@@ -617,9 +685,9 @@ class Handle {
       }, () => {});
   }
 
-  #render() {
-    if (!this.#ready) return;
-    const options = { ...merged(this.#options), clickId: newClickId() };
+  refresh() {
+    if (!this.wasm) return;
+    const options = { ...this.options, clickId: newClickId() };
     // An element's inline JSON is parsed here; the wasm says why it failed.
     if (!options.item && !options.itemId && typeof options.itemJson === "string") {
       try {
@@ -628,29 +696,16 @@ class Handle {
         options.itemJsonError = e.message;
       }
     }
-    const head = this.#draw(guard(() => card(options)));
-    if (head?.state !== "loading") return head && this.#shown(head);
-    fetchJson(head.fetch).then(([status, body]) =>
-      inSlices(() => {
-        // An answer the card is no longer waiting for paints nothing.
-        if (this.#head !== head) return;
-        const shown = this.#draw(guard(() => card(options, { status, body })));
-        if (shown) this.#shown(shown);
-      }),
-    );
+    this.render(CARD, this.wasm.card, options);
   }
 
-  #draw(plan) {
-    if (plan === undefined) return null;
-    const head = guard(() => draw(this.#element, CARD, plan));
-    this.#head = head;
+  drawn() {
     this.#follow.reset();
-    return head;
   }
 
   // Once an item is on screen: the signed link in redirect mode, and the
   // byline's follow state as this site remembers it.
-  #shown(head) {
+  shown(head) {
     this.#redirect(head);
     if (head.creator && remembered(head.creator)) this.#follow.remembered();
     const item = head.item || null;
@@ -660,7 +715,7 @@ class Handle {
     this.#counted = item;
     if (item) {
       this.#track("impression", {});
-      this.#stopViewable = watchViewable(this.#element, () => this.#track("viewable_impression", {}));
+      this.#stopViewable = watchViewable(this.element, () => this.#track("viewable_impression", {}));
     } else if (head.problem) {
       this.#track("render_error", { reason: head.problem.slice(0, 300) });
     }
@@ -668,25 +723,13 @@ class Handle {
 
   /** An event about the item on screen (and its creator). */
   #track(type, fields) {
-    const { item, creator } = this.#head ?? {};
-    track(this.#element, merged(this.#options), type, { ...(item && { item }), ...(creator && { creator }), ...fields });
+    const { item, creator } = this.head ?? {};
+    track(this.element, this.options, type, { ...(item && { item }), ...(creator && { creator }), ...fields });
   }
 
-  /** Renders again with these options merged over the current ones. */
-  update(options) {
-    Object.assign(this.#options, options);
-    this.#render();
-  }
-
-  /** Removes the card's content and releases it. */
-  destroy() {
-    this.#destroyed = true;
-    this.#ready = false;
-    handles.delete(this);
+  stop() {
     this.#flow.stop();
     this.#stopViewable?.();
-    this.#head = null;
-    this.#element.shadowRoot?.replaceChildren();
   }
 }
 
@@ -808,23 +851,16 @@ class FollowFlow {
   }
 }
 
-class FollowHandle {
-  #element;
-  #options;
-  #ready = false;
-  #destroyed = false;
-  #head = null;
+class FollowHandle extends ElementHandle {
   #follow;
   #flow;
 
   constructor(element, options) {
-    this.#element = element;
-    this.#options = { ...options };
-    handles.add(this);
+    super(element, options);
     this.#follow = followControl(
       () => cardWasm,
-      () => this.#head?.intent,
-      () => merged(this.#options).locale,
+      () => this.head?.intent,
+      () => this.options.locale,
       (key, label, url) => {
         const root = element.shadowRoot?.firstElementChild;
         const button = root?.querySelector(".button");
@@ -834,60 +870,36 @@ class FollowHandle {
         if (url) button.href = url;
       },
     );
-    const creator = () => String(merged(this.#options).creator);
+    const creator = () => String(this.options.creator);
     this.#flow = new FollowFlow({
       ...this.#follow,
       creator,
-      track: (type) => track(element, merged(this.#options), type, { creator: creator() }),
+      track: (type) => track(element, this.options, type, { creator: creator() }),
     });
     const onClick = (event) => {
       const link = event.target.closest?.(".button[href]");
-      if (link && this.#head?.intent) this.#flow.click(event);
+      if (link && this.head?.intent) this.#flow.click(event);
     };
-    guard(() => prepare(element, merged(this.#options), FOLLOW).addEventListener("click", onClick));
-    const start = merged(this.#options);
+    guard(() => prepare(element, this.options, FOLLOW).addEventListener("click", onClick));
+    const start = this.options;
     if (typeof start.creator === "string") prefetch(start, "/v1/creators/" + encoded(start.creator));
-    whenLoaded(element, loadCard, () => {
-      if (this.#destroyed) return;
-      this.#ready = true;
-      this.#render();
-    });
+    this.begin(loadCard);
   }
 
-  #render() {
-    if (!this.#ready) return;
-    const options = merged(this.#options);
+  refresh() {
+    if (!this.wasm) return;
+    const options = this.options;
     options.following = remembered(String(options.creator));
-    const head = this.#draw(guard(() => follow(options)));
-    if (head?.state !== "loading") return;
-    fetchJson(head.fetch).then(([status, body]) =>
-      inSlices(() => this.#head === head && this.#draw(guard(() => follow(options, { status, body })))),
-    );
+    this.render(FOLLOW, this.wasm.follow, options);
   }
 
-  #draw(plan) {
-    if (plan === undefined) return null;
-    const head = guard(() => draw(this.#element, FOLLOW, plan));
-    this.#head = head;
-    // Shown: the button is in the state the plan drew (remembered or not).
-    this.#follow.reset(head?.intent ? head.state : "follow");
-    return head;
+  // Shown: the button is in the state the plan drew (remembered or not).
+  drawn(head) {
+    this.#follow.reset(head.intent ? head.state : "follow");
   }
 
-  /** Renders again with these options merged over the current ones. */
-  update(options) {
-    Object.assign(this.#options, options);
-    this.#render();
-  }
-
-  /** Removes the button's content and releases it. */
-  destroy() {
-    this.#destroyed = true;
-    this.#ready = false;
-    handles.delete(this);
+  stop() {
     this.#flow.stop();
-    this.#head = null;
-    this.#element.shadowRoot?.replaceChildren();
   }
 }
 
@@ -964,8 +976,8 @@ export function mountProof(element, options = {}) {
 // is fetched only where a strip mounts, and handed what every element shares.
 let proofChunk;
 const shared = {
-  merged, handles, prepare, productPage, proofHint, rememberProof, prefetch, encoded, engine, whenLoaded, guard,
-  draw, followControl, FollowFlow, track, remembered, watchViewable, inSlices, fetchJson,
+  ElementHandle, prepare, productPage, proofHint, rememberProof, prefetch, encoded, engine, guard,
+  followControl, followLink, FollowFlow, track, remembered, watchViewable,
 };
 
 // Until the strip's code arrives, its box: none, or, when this tab has seen

@@ -1,4 +1,4 @@
-// Vitrine SDK entry: loads the wasm once, defines <vitrine-card>,
+// Vitrine SDK entry: loads each wasm build once, defines <vitrine-card>,
 // <vitrine-follow> and <vitrine-proof>, exports the JS API (mountCard,
 // mountFollow, mountProof, configure), and is the SDK's browser layer: the
 // DOM, fetching data, the follow popup and its answer, and the attribution

@@ -437,11 +437,16 @@ fn bench() -> Result {
 }
 
 /// What each kind of page downloads of the SDK: a page of cards and follow
-/// buttons (the budget's case), and a store page with only the strip.
-const PAGES: [(&str, &[&str]); 2] = [
+/// buttons (the budget's case), the same pasted as the one-tag embed (its
+/// loader first), and a store page with only the strip.
+const PAGES: [(&str, &[&str]); 3] = [
     (
         "cards and follow buttons",
         &["vitrine.js", "vitrine_wasm_bg.wasm"],
+    ),
+    (
+        "the same, by the one-tag embed",
+        &["vitrine.embed.js", "vitrine.js", "vitrine_wasm_bg.wasm"],
     ),
     (
         "a store page's strip",

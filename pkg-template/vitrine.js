@@ -18,6 +18,11 @@ const defaults = {
   placement: location.hostname,
 };
 
+/** The platform's origin from the options, without trailing slashes (as the wasm reads it). */
+function platformOf(options) {
+  return String(options.platform).replace(/\/+$/, "");
+}
+
 /** A fresh random 128-bit click id, as 32 hex digits. */
 function newClickId() {
   return crypto.randomUUID().replaceAll("-", "");
@@ -325,7 +330,7 @@ function track(element, options, type, fields) {
   // why it refuses one); checking here as well cost 2.4 KB of wasm.
   if (!consented(options)) return;
   const [, , maxKept] = policy();
-  const to = String(options.platform).replace(/\/+$/, "") + "/v1/events";
+  const to = platformOf(options) + "/v1/events";
   outbox.entries.push({ to, event });
   if (outbox.entries.length > maxKept) {
     // Full: the oldest go, and the loss itself is reported (room is made
@@ -495,7 +500,7 @@ function fetchJson(url) {
 // these lines only guess it) takes that answer. Unclaimed, it is dropped.
 const early = new Map();
 function prefetch(options, path) {
-  const url = String(options.platform).replace(/\/+$/, "") + path;
+  const url = platformOf(options) + path;
   if (early.has(url)) return;
   early.set(url, fetchJson(url));
   setTimeout(() => early.delete(url), 10_000);
@@ -658,7 +663,7 @@ class Handle extends ElementHandle {
   #redirect(head) {
     const options = this.options;
     if (options.linkMode !== "redirect" || !head.live) return;
-    const platform = String(options.platform).replace(/\/+$/, "");
+    const platform = platformOf(options);
     const url = platform + "/v1/items/" + encoded(head.item) + "/link?placement=" + encoded(String(options.placement ?? ""));
     fetch(url, { mode: "cors", credentials: "omit" })
       .then((response) => response.json().then((body) => [response.status, body], () => [response.status, {}]))

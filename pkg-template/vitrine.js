@@ -284,7 +284,7 @@ function inSlices(job) {
 const SDK_VERSION = "0.0.0-workspace";
 const VIEW_ID = newClickId();
 const OUTBOX_KEY = "vitrine.outbox";
-const outbox = { entries: readOutbox(), attempts: 0, timer: 0, sending: false };
+const outbox = { entries: readOutbox(), attempts: 0, timer: 0, sending: false, beaconed: new Set() };
 
 function readOutbox() {
   try {
@@ -395,11 +395,18 @@ function flush() {
 
 // Leaving or hiding the page: hand everything to sendBeacon (no preflight
 // with text/plain). The entries stay in the outbox until a fetch is
-// acknowledged, so a beacon lost on the way is sent again later.
+// acknowledged, so a beacon lost on the way is sent again later. Cards in
+// view long enough count first: a timer may not run again on this page.
 function beaconAll() {
+  for (const settle of viewabilityWatches) settle();
   const [batchEvents] = policy();
   const byCollector = new Map();
-  for (const entry of outbox.entries) byCollector.set(entry.to, [...(byCollector.get(entry.to) ?? []), entry.event]);
+  for (const { to, event } of outbox.entries) {
+    // pagehide and visibilitychange both come on leaving: one beacon each.
+    if (outbox.beaconed.has(event.id)) continue;
+    outbox.beaconed.add(event.id);
+    byCollector.set(to, [...(byCollector.get(to) ?? []), event]);
+  }
   for (const [to, events] of byCollector) {
     for (let i = 0; i < events.length; i += batchEvents) {
       navigator.sendBeacon?.(to, new Blob([JSON.stringify(events.slice(i, i + batchEvents))], { type: "text/plain" }));
@@ -407,29 +414,40 @@ function beaconAll() {
   }
 }
 addEventListener("pagehide", beaconAll);
-document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && beaconAll());
+document.addEventListener("visibilitychange", () =>
+  document.visibilityState === "hidden" ? beaconAll() : outbox.beaconed.clear());
+
+/** What each viewability watch does when the page hides: count time so far. */
+const viewabilityWatches = new Set();
 
 /**
  * Calls `onViewable` once, when at least half of `element` has been in view
- * for one continuous second; time with the tab hidden does not count.
+ * for one continuous second; time with the tab hidden does not count. Time
+ * runs from when the browser computed the intersection (`entry.time`), not
+ * from when a busy page got round to the callback.
  */
 function watchViewable(element, onViewable) {
   let shown = 0;
   let since = null;
   let timer = 0;
   const visible = () => document.visibilityState === "visible";
-  const tick = () => {
+  const seen = () => shown + (since === null ? 0 : performance.now() - since);
+  const check = () => {
     clearTimeout(timer);
     if (since === null) return;
-    const left = 1000 - (shown + performance.now() - since);
-    if (left > 0) return (timer = setTimeout(tick, left));
+    const left = 1000 - seen();
+    if (left > 0) return (timer = setTimeout(check, left));
     stop();
     onViewable();
   };
-  const pause = () => {
-    if (since !== null) shown += performance.now() - since;
-    since = null;
-    clearTimeout(timer);
+  // Hiding: a second already seen counts now (the page may be leaving);
+  // otherwise the clock stops until the page is visible again.
+  const settle = () => {
+    if (since === null) return;
+    shown = seen();
+    since = performance.now();
+    check();
+    if (!visible()) since = null;
   };
   let inView = false;
   const observer = new IntersectionObserver(([entry]) => {
@@ -439,23 +457,25 @@ function watchViewable(element, onViewable) {
       since = null;
       clearTimeout(timer);
     } else if (since === null && visible()) {
-      since = performance.now();
-      tick();
+      since = entry.time;
+      check();
     }
   }, { threshold: [0, 0.5] });
   const onVisibility = () => {
-    if (!visible()) pause();
+    if (!visible()) settle();
     else if (inView && since === null) {
       since = performance.now();
-      tick();
+      check();
     }
   };
   const stop = () => {
     observer.disconnect();
+    viewabilityWatches.delete(settle);
     document.removeEventListener("visibilitychange", onVisibility);
     clearTimeout(timer);
   };
   observer.observe(element);
+  viewabilityWatches.add(settle);
   document.addEventListener("visibilitychange", onVisibility);
   return stop;
 }

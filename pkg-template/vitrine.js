@@ -93,7 +93,7 @@ function prepare(element, options, kind, state = "loading") {
 // a page with a thousand cards costs what the few in view cost. The first
 // ones, which are the ones in view as the page loads, are left alone, since
 // a placeholder size would move them in the first frames.
-const MANY = 24;
+const MANY = 12;
 let many;
 function manySheet() {
   if (!many) {

@@ -620,19 +620,23 @@ class Handle extends ElementHandle {
 
   constructor(element, options) {
     super(element, options);
-    // The byline's follow control follows the creator like <vitrine-follow>.
-    this.#follow = followControl(
-      () => cardWasm,
-      () => this.head?.intent,
-      () => this.options.locale,
-      followLink(() => element.shadowRoot?.querySelector(".follow")),
-    );
-    this.#flow = new FollowFlow({
-      ...this.#follow,
-      creator: () => this.head?.creator ?? "",
-      track: (type) => this.#track(type, {}),
-    });
+    // Set up with its box: at once for the first cards, in a slice for the
+    // rest (a page mounting a thousand pays for a dozen in its own task).
+    // The box always comes before the first render, which waits for a slice.
     const box = () => {
+      if (this.destroyed) return;
+      // The byline's follow control follows the creator like <vitrine-follow>.
+      this.#follow = followControl(
+        () => cardWasm,
+        () => this.head?.intent,
+        () => this.options.locale,
+        followLink(() => element.shadowRoot?.querySelector(".follow")),
+      );
+      this.#flow = new FollowFlow({
+        ...this.#follow,
+        creator: () => this.head?.creator ?? "",
+        track: (type) => this.#track(type, {}),
+      });
       const root = guard(() => prepare(element, this.options, CARD));
       const onClick = (event) => this.#click(event);
       root?.addEventListener("click", onClick);
@@ -753,7 +757,7 @@ class Handle extends ElementHandle {
   }
 
   stop() {
-    this.#flow.stop();
+    this.#flow?.stop();
     this.#stopViewable?.();
   }
 }

@@ -153,6 +153,44 @@ test("inline JSON, update() and destroy() through the element and the handle", a
   await page.close();
 });
 
+test("a page of many cards: the last one works like the first, and destroying them at once leaves nothing", async () => {
+  const page = await open("/test/fixtures.html");
+  const left = await page.evaluate(async () => {
+    const { mountCard } = await import("/pkg/vitrine.js");
+    const item = await fetch("/v1/items/itm_linen_tote").then((r) => r.json());
+    const mountAll = (prefix, count) => Array.from({ length: count }, (_, i) => {
+      const el = document.createElement("div");
+      el.id = prefix + i;
+      el.dataset.testCard = "";
+      document.getElementById("stage").append(el);
+      return mountCard(el, { item: { ...item, id: "itm_many_" + i }, consent: "denied" });
+    });
+    // Destroyed in the task that mounted them: all but the first few dozen
+    // are still waiting for a slice of work then.
+    for (const handle of mountAll("gone", 300)) handle.destroy();
+    await new Promise((r) => setTimeout(r, 500));
+    const gone = [...document.querySelectorAll("[id^=gone]")].filter((el) => el.shadowRoot?.childNodes.length).length;
+    document.querySelectorAll("[id^=gone]").forEach((el) => el.remove());
+    mountAll("c", 40);
+    return gone;
+  });
+  assert.equal(left, 0, "no destroyed card draws a skeleton later");
+  await settled(page, 40);
+  const item = await (await fetch(BASE + "/v1/items/itm_linen_tote")).json();
+  for (const selector of ["#c0", "#c39"]) {
+    const card = await readCard(page, selector);
+    assert.equal(card.state, "ready");
+    assert.equal(card.title, item.title);
+    assert.match(card.buy.href, /^https:\/\//);
+  }
+  // The last card's byline follows through the intent like the first one's.
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.locator("#c39").locator("[part=follow]").click()]);
+  assert.match(popup.url(), /\/intent\/follow\?/);
+  assert.equal(await page.evaluate(() => document.querySelector("#c39").shadowRoot.querySelector("[part=follow]").dataset.follow), "pending");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("host page styles do not leak into the card", async () => {
   const measure = async (path) => {
     const page = await open(path, { width: 800 });

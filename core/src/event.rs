@@ -46,7 +46,8 @@ pub enum EventType {
 }
 
 impl EventType {
-    /// Every type, for reports and tests.
+    /// Every type, for reports and tests. Only ever append: the platform
+    /// stores a type as its place in this list.
     pub const ALL: [EventType; 11] = [
         EventType::Impression,
         EventType::ViewableImpression,

@@ -2,6 +2,7 @@
 //! replace the embedded database without touching the HTTP layer.
 
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 use vitrine_core::event::{Event, EventType};
@@ -209,7 +210,12 @@ pub trait Store: Send + Sync + 'static {
 /// The embedded store: one SQLite file in WAL mode.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// `event_texts` ids already stored, by text (taken with `conn` held).
+    texts: Mutex<HashMap<String, i64>>,
 }
+
+/// How many page and SDK texts the store keeps in memory at most.
+const TEXTS_REMEMBERED: usize = 10_000;
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
@@ -266,23 +272,6 @@ CREATE TABLE IF NOT EXISTS follows (
     PRIMARY KEY (reader_id, creator_id)
 );
 CREATE INDEX IF NOT EXISTS follows_by_creator ON follows(creator_id);
-CREATE TABLE IF NOT EXISTS events (
-    id TEXT PRIMARY KEY,
-    type TEXT NOT NULL,
-    item_id TEXT,
-    creator_id TEXT,
-    placement_id TEXT NOT NULL,
-    page TEXT NOT NULL,
-    ts INTEGER NOT NULL,
-    sdk TEXT NOT NULL,
-    view_id TEXT NOT NULL,
-    click_id TEXT,
-    reason TEXT,
-    count INTEGER,
-    received_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_item ON events(item_id, type, ts);
-CREATE INDEX IF NOT EXISTS events_by_creator ON events(creator_id, type, ts);
 -- Accounts that act as a creator in the studio.
 CREATE TABLE IF NOT EXISTS creator_accounts (
     reader_id TEXT PRIMARY KEY REFERENCES readers(id),
@@ -295,9 +284,81 @@ CREATE TABLE IF NOT EXISTS media (
 );
 ";
 
+const EVENTS_TABLE: &str = "
+-- Texts events repeat (pages, SDK versions), stored once each.
+CREATE TABLE IF NOT EXISTS event_texts (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE
+);
+-- One row per event, kept small: ids as their 16 bytes, the type as its
+-- code (`type_code`), the page and SDK version by reference.
+CREATE TABLE IF NOT EXISTS events (
+    id BLOB PRIMARY KEY,
+    type INTEGER NOT NULL,
+    item_id TEXT,
+    creator_id TEXT,
+    placement_id TEXT NOT NULL,
+    page INTEGER NOT NULL REFERENCES event_texts(id),
+    ts INTEGER NOT NULL,
+    sdk INTEGER NOT NULL REFERENCES event_texts(id),
+    view_id BLOB NOT NULL,
+    click_id TEXT,
+    reason TEXT,
+    count INTEGER,
+    received_ms INTEGER NOT NULL
+);
+";
+
+const EVENT_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS events_by_item ON events(item_id, type, ts);
+CREATE INDEX IF NOT EXISTS events_by_creator ON events(creator_id, type, ts);
+";
+
 /// The event types reports count (clicks come from the clicks table).
-const COUNTED: &str = "('impression', 'viewable_impression', 'follow_confirmed', \
-    'proof_impression', 'proof_viewable_impression', 'proof_expand', 'creator_click')";
+const COUNTED: [EventType; 7] = [
+    EventType::Impression,
+    EventType::ViewableImpression,
+    EventType::FollowConfirmed,
+    EventType::ProofImpression,
+    EventType::ProofViewableImpression,
+    EventType::ProofExpand,
+    EventType::CreatorClick,
+];
+
+/// How a type is stored: its place in [`EventType::ALL`] (which only ever
+/// grows at the end, so stored codes keep their meaning).
+fn type_code(kind: EventType) -> i64 {
+    EventType::ALL
+        .iter()
+        .position(|&t| t == kind)
+        .unwrap_or(usize::MAX) as i64
+}
+
+/// The wire name of a stored type code (`unknown` for none: a newer
+/// platform's type read by an older one).
+fn type_name(code: i64) -> &'static str {
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| EventType::ALL.get(i))
+        .map_or("unknown", |t| t.name())
+}
+
+/// `(0, 1, …)`: the codes of the counted types, for SQL (numbers only).
+fn counted_codes() -> String {
+    let codes: Vec<String> = COUNTED.iter().map(|&t| type_code(t).to_string()).collect();
+    format!("({})", codes.join(", "))
+}
+
+/// A 32-hex-digit id (the core checked it) as its 16 bytes.
+fn id_bytes(hex: &str) -> Vec<u8> {
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            digit(pair[0]) << 4 | digit(pair.get(1).copied().unwrap_or(b'0'))
+        })
+        .collect()
+}
 
 const ITEM_COLUMNS: &str = "id, title, image_path, reason, price_amount, original_amount, currency, stock, store_url, creator_id";
 
@@ -339,9 +400,11 @@ impl SqliteStore {
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
         let conn = Connection::open(dir.join("vitrine.db"))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(EVENTS_TABLE)?;
         migrate(&conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            texts: Mutex::new(HashMap::new()),
         })
     }
 
@@ -453,7 +516,29 @@ impl Store for SqliteStore {
         let tx = conn.transaction()?;
         let received = now_ms();
         let mut fresh = Vec::with_capacity(events.len());
+        let mut texts = self.texts.lock().unwrap_or_else(|p| p.into_inner());
+        // Texts first stored by this transaction: known to all only once it commits.
+        let mut added: Vec<(String, i64)> = Vec::new();
         {
+            let mut find_text = tx.prepare_cached("SELECT id FROM event_texts WHERE text = ?1")?;
+            let mut add_text = tx.prepare_cached("INSERT INTO event_texts (text) VALUES (?1)")?;
+            let mut text_id = |text: &str| -> StoreResult<i64> {
+                if let Some(&id) = texts.get(text) {
+                    return Ok(id);
+                }
+                if let Some(&(_, id)) = added.iter().find(|(t, _)| t == text) {
+                    return Ok(id);
+                }
+                let id = match find_text.query_row([text], |r| r.get(0)).optional()? {
+                    Some(id) => id,
+                    None => {
+                        add_text.execute([text])?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                added.push((text.to_owned(), id));
+                Ok(id)
+            };
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO events (id, type, item_id, creator_id, placement_id, page, ts, sdk, view_id, click_id, reason, count, received_ms) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -462,16 +547,18 @@ impl Store for SqliteStore {
                 "INSERT OR IGNORE INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms) VALUES (?1, ?2, ?3, ?4, 'beacon', ?5)",
             )?;
             for e in events {
+                let page = text_id(&e.page)?;
+                let sdk = text_id(&e.sdk)?;
                 let new = insert.execute(params![
-                    e.id,
-                    e.kind.name(),
+                    id_bytes(&e.id),
+                    type_code(e.kind),
                     e.item_id,
                     e.creator_id,
                     e.placement_id,
-                    e.page,
+                    page,
                     e.ts as i64,
-                    e.sdk,
-                    e.view_id,
+                    sdk,
+                    id_bytes(&e.view_id),
                     e.click_id,
                     e.reason,
                     e.count.map(|n| n as i64),
@@ -488,6 +575,11 @@ impl Store for SqliteStore {
         // Committed (and, with synchronous = FULL, on disk) before anyone is
         // told the events were accepted.
         tx.commit()?;
+        // Pages are as many as the sites that embed cards: a bounded memory.
+        if texts.len() + added.len() > TEXTS_REMEMBERED {
+            texts.clear();
+        }
+        texts.extend(added);
         Ok(fresh)
     }
 
@@ -499,13 +591,14 @@ impl Store for SqliteStore {
         bucket_ms: i64,
     ) -> StoreResult<Vec<BucketCount>> {
         let (column, value) = filter.column();
+        let (counted, click) = (counted_codes(), type_code(EventType::Click));
         // The column name comes from the enum above, never from a request.
         let sql = format!(
             "SELECT (ts / ?4) * ?4 AS start, type, COUNT(*) FROM events \
-               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {COUNTED} \
+               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {counted} \
                GROUP BY start, type \
              UNION ALL \
-             SELECT (at_ms / ?4) * ?4 AS start, 'click', COUNT(*) FROM clicks \
+             SELECT (at_ms / ?4) * ?4 AS start, {click}, COUNT(*) FROM clicks \
                WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 GROUP BY start \
              ORDER BY start"
         );
@@ -514,7 +607,7 @@ impl Store for SqliteStore {
         let rows = stmt.query_map(params![value, from_ms, to_ms, bucket_ms], |r| {
             Ok(BucketCount {
                 start_ms: r.get(0)?,
-                kind: r.get(1)?,
+                kind: type_name(r.get(1)?).into(),
                 count: r.get::<_, i64>(2)?.max(0) as u64,
             })
         })?;
@@ -529,6 +622,7 @@ impl Store for SqliteStore {
         to_ms: i64,
     ) -> StoreResult<Vec<(String, String, u64)>> {
         let (column, value) = filter.column();
+        let (counted, click) = (counted_codes(), type_code(EventType::Click));
         // Both column names come from enums, never from a request.
         let group = match by {
             GroupBy::Item => "item_id",
@@ -537,14 +631,18 @@ impl Store for SqliteStore {
         let sql = format!(
             "SELECT {group}, type, COUNT(*) FROM events \
                WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND {group} IS NOT NULL \
-               AND type IN {COUNTED} GROUP BY {group}, type \
+               AND type IN {counted} GROUP BY {group}, type \
              UNION ALL \
-             SELECT {group}, 'click', COUNT(*) FROM clicks WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 GROUP BY {group}"
+             SELECT {group}, {click}, COUNT(*) FROM clicks WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 GROUP BY {group}"
         );
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![value, from_ms, to_ms], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
+            Ok((
+                r.get(0)?,
+                type_name(r.get(1)?).into(),
+                r.get::<_, i64>(2)?.max(0) as u64,
+            ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -552,7 +650,7 @@ impl Store for SqliteStore {
     fn event_count(&self, item_id: &str, kind: EventType) -> StoreResult<u64> {
         let n: i64 = self.conn().query_row(
             "SELECT COUNT(*) FROM events WHERE item_id = ?1 AND type = ?2",
-            params![item_id, kind.name()],
+            params![item_id, type_code(kind)],
             |r| r.get(0),
         )?;
         Ok(n.max(0) as u64)
@@ -734,8 +832,46 @@ impl Store for SqliteStore {
     }
 }
 
+/// Events as the first versions stored them (text ids and types, the page
+/// and SDK version in every row, 334 MB per million events) are moved to the
+/// compact table, in one transaction.
+fn migrate_events(conn: &Connection) -> StoreResult<()> {
+    let id_type: String = conn.query_row(
+        "SELECT type FROM pragma_table_info('events') WHERE name = 'id'",
+        [],
+        |r| r.get(0),
+    )?;
+    if id_type != "TEXT" {
+        return Ok(());
+    }
+    let types: String = EventType::ALL
+        .iter()
+        .map(|&t| format!("WHEN '{}' THEN {} ", t.name(), type_code(t)))
+        .collect();
+    conn.execute_batch(&format!(
+        "BEGIN;
+         ALTER TABLE events RENAME TO events_before_compaction;
+         DROP INDEX IF EXISTS events_by_item;
+         DROP INDEX IF EXISTS events_by_creator;
+         {EVENTS_TABLE}
+         INSERT OR IGNORE INTO event_texts (text)
+           SELECT page FROM events_before_compaction UNION SELECT sdk FROM events_before_compaction;
+         INSERT OR IGNORE INTO events (id, type, item_id, creator_id, placement_id, page, ts, sdk, view_id, click_id, reason, count, received_ms)
+           SELECT unhex(e.id), CASE e.type {types}ELSE -1 END, e.item_id, e.creator_id, e.placement_id,
+                  (SELECT id FROM event_texts WHERE text = e.page), e.ts,
+                  (SELECT id FROM event_texts WHERE text = e.sdk), unhex(e.view_id),
+                  e.click_id, e.reason, e.count, e.received_ms
+           FROM events_before_compaction e;
+         DROP TABLE events_before_compaction;
+         COMMIT;"
+    ))?;
+    Ok(())
+}
+
 /// Brings a database made by an earlier version up to the current schema.
 fn migrate(conn: &Connection) -> StoreResult<()> {
+    migrate_events(conn)?;
+    conn.execute_batch(EVENT_INDEXES)?;
     let columns = conn
         .prepare("SELECT name FROM pragma_table_info('items')")?
         .query_map([], |r| r.get::<_, String>(0))?
@@ -757,4 +893,174 @@ fn studio_item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StudioItem> {
         item: item_row(r)?,
         published: r.get(10)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "vitrine-store-{name}-{}",
+            crate::links::new_click_id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn event(n: u32, kind: EventType, page: &str) -> Event {
+        Event {
+            id: format!("{n:032x}"),
+            kind,
+            item_id: Some("itm_oolong_tea".into()),
+            creator_id: Some("cr_chenmo".into()),
+            placement_id: "blog.example".into(),
+            page: page.into(),
+            ts: 1_700_000_000_000 + n as u64,
+            sdk: "0.1.0".into(),
+            view_id: "ab".repeat(16),
+            click_id: (kind == EventType::Click).then(|| format!("{:032x}", n + 1000)),
+            reason: None,
+            count: None,
+        }
+    }
+
+    fn counts(store: &SqliteStore) -> Vec<(String, u64)> {
+        let filter = ReportFilter::Item("itm_oolong_tea".into());
+        let mut rows: Vec<(String, u64)> = store
+            .report(&filter, 0, i64::MAX, i64::MAX / 2)
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.kind, b.count))
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn stored_type_codes_never_change_meaning() {
+        // Codes are positions in EventType::ALL: a reordering would make old
+        // rows count as another type.
+        let names: Vec<&str> = (0..11).map(type_name).collect();
+        assert_eq!(
+            names,
+            [
+                "impression",
+                "viewable_impression",
+                "click",
+                "follow_click",
+                "follow_confirmed",
+                "render_error",
+                "queue_overflow",
+                "proof_impression",
+                "proof_viewable_impression",
+                "proof_expand",
+                "creator_click"
+            ]
+        );
+        assert_eq!(type_name(11), "unknown");
+        assert_eq!(type_name(-1), "unknown");
+        assert_eq!(id_bytes("00ff10ab"), [0x00, 0xff, 0x10, 0xab]);
+    }
+
+    #[test]
+    fn a_page_and_an_sdk_version_are_stored_once_however_many_events_name_them() {
+        let dir = fresh_dir("texts");
+        let store = SqliteStore::open(&dir).unwrap();
+        let batch: Vec<Event> = (0..50)
+            .map(|n| event(n, EventType::Impression, "https://blog.example/tea"))
+            .collect();
+        assert!(store.insert_events(&batch).unwrap().iter().all(|&new| new));
+        store
+            .insert_events(&[event(50, EventType::Impression, "https://blog.example/mug")])
+            .unwrap();
+        let texts: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM event_texts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(texts, 3, "two pages and one SDK version");
+        // A new store on the same file (nothing remembered) finds them again.
+        drop(store);
+        let store = SqliteStore::open(&dir).unwrap();
+        store
+            .insert_events(&[event(51, EventType::Impression, "https://blog.example/tea")])
+            .unwrap();
+        let (texts, pages): (i64, i64) = store
+            .conn()
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM event_texts), COUNT(DISTINCT page) FROM events",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((texts, pages), (3, 2));
+        assert_eq!(counts(&store), [("impression".into(), 52)]);
+    }
+
+    #[test]
+    fn a_database_of_the_first_versions_keeps_every_event_when_compacted() {
+        let dir = fresh_dir("migrate");
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            // The events table as the first versions made it.
+            let conn = Connection::open(dir.join("vitrine.db")).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE events (id TEXT PRIMARY KEY, type TEXT NOT NULL, item_id TEXT, creator_id TEXT,
+                   placement_id TEXT NOT NULL, page TEXT NOT NULL, ts INTEGER NOT NULL, sdk TEXT NOT NULL,
+                   view_id TEXT NOT NULL, click_id TEXT, reason TEXT, count INTEGER, received_ms INTEGER NOT NULL);
+                 CREATE INDEX events_by_item ON events(item_id, type, ts);
+                 CREATE INDEX events_by_creator ON events(creator_id, type, ts);",
+            )
+            .unwrap();
+            for (n, kind, page) in [
+                (1, "impression", "https://blog.example/tea"),
+                (2, "viewable_impression", "https://blog.example/tea"),
+                (3, "follow_confirmed", "https://blog.example/mug"),
+                (4, "render_error", "https://blog.example/mug"),
+            ] {
+                conn.execute(
+                    "INSERT INTO events VALUES (?1, ?2, 'itm_oolong_tea', 'cr_chenmo', 'blog.example', ?3, ?4, '0.1.0', ?5, NULL, NULL, NULL, 0)",
+                    params![format!("{n:032x}"), kind, page, 1_700_000_000_000i64 + n, "cd".repeat(16)],
+                )
+                .unwrap();
+            }
+        }
+        let store = SqliteStore::open(&dir).unwrap();
+        assert_eq!(
+            counts(&store),
+            [
+                ("follow_confirmed".into(), 1),
+                ("impression".into(), 1),
+                ("viewable_impression".into(), 1)
+            ]
+        );
+        assert_eq!(
+            store
+                .event_count("itm_oolong_tea", EventType::RenderError)
+                .unwrap(),
+            1
+        );
+        // An event sent again after the move is still the same event.
+        let again = event(1, EventType::Impression, "https://blog.example/tea");
+        assert_eq!(store.insert_events(&[again]).unwrap(), [false]);
+        let (id_type, old_tables): (String, i64) = store
+            .conn()
+            .query_row(
+                "SELECT (SELECT type FROM pragma_table_info('events') WHERE name = 'id'),
+                        (SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_before_compaction')
+                        + 2 - (SELECT COUNT(*) FROM sqlite_master WHERE name IN ('events_by_item', 'events_by_creator'))",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (id_type.as_str(), old_tables),
+            ("BLOB", 0),
+            "the compact table, its indexes, and no old table"
+        );
+        // Opening it again leaves it as it is.
+        drop(store);
+        let store = SqliteStore::open(&dir).unwrap();
+        assert_eq!(counts(&store).len(), 3);
+    }
 }

@@ -72,6 +72,42 @@ test("a card seen for only 0.5 s has no viewable impression; hosts hear the even
   await page.close();
 });
 
+test("a second in view reached as the page hides counts, and goes out with the page's last beacon", async () => {
+  const page = await open("/test/fixtures.html");
+  await page.evaluate(() => {
+    window.__heard = [];
+    window.__beaconed = [];
+    document.addEventListener("vitrine:viewable_impression", (e) => window.__heard.push(e.detail.item));
+    const send = navigator.sendBeacon.bind(navigator);
+    navigator.sendBeacon = (url, body) => {
+      body.text().then((text) => window.__beaconed.push(...JSON.parse(text).map((e) => e.type + ":" + e.item)));
+      return send(url, body);
+    };
+    const spacer = document.createElement("div");
+    spacer.style.height = "3000px";
+    const card = document.createElement("vitrine-card");
+    card.id = "leaving";
+    card.setAttribute("item", "itm_linen_tote");
+    document.getElementById("stage").append(spacer, card);
+  });
+  await page.waitForFunction(() => document.querySelector("#leaving").shadowRoot?.querySelector("[data-state=ready]"));
+  await showFraction(page, "#leaving", 1);
+  await page.waitForTimeout(100); // the intersection reaches the card's watch
+  const heardAtHide = await page.evaluate(() => {
+    // The page is too busy for the card's timer to run until the second is
+    // past; then it hides (as when the reader switches tabs or leaves).
+    const until = performance.now() + 1000;
+    while (performance.now() < until);
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    document.dispatchEvent(new Event("visibilitychange"));
+    return [...window.__heard];
+  });
+  assert.deepEqual(heardAtHide, ["itm_linen_tote"]);
+  await page.waitForFunction(() => window.__beaconed.length > 0);
+  assert.ok((await page.evaluate(() => window.__beaconed)).includes("viewable_impression:itm_linen_tote"));
+  await page.close();
+});
+
 test("offline, then back: every event arrives, each once", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await open(null, { context });

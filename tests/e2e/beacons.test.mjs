@@ -17,6 +17,17 @@ const showFraction = (page, selector, fraction) =>
     for (let frames = 0; frames < 2; frames++) await new Promise(requestAnimationFrame);
   }, [selector, fraction]);
 
+/** Adds a card for `item` far below the fold of the fixtures page. */
+const cardBelowFold = (page, id, item) =>
+  page.evaluate(([id, item]) => {
+    const spacer = document.createElement("div");
+    spacer.style.height = "3000px";
+    const card = document.createElement("vitrine-card");
+    card.id = id;
+    card.setAttribute("item", item);
+    document.getElementById("stage").append(spacer, card);
+  }, [id, item]);
+
 test("seen 1.2 s, bought, followed, left at once: exactly one of each in the report", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.route("https://detail.tmall.com/**", (r) => r.fulfill({ contentType: "text/html", body: "<title>store</title>" }));
@@ -54,13 +65,8 @@ test("a card seen for only 0.5 s has no viewable impression; hosts hear the even
     for (const type of ["impression", "viewable_impression"]) {
       document.addEventListener("vitrine:" + type, (e) => window.__heard.push(type + ":" + e.detail.item));
     }
-    const spacer = document.createElement("div");
-    spacer.style.height = "3000px";
-    const card = document.createElement("vitrine-card");
-    card.id = "brief";
-    card.setAttribute("item", "itm_linen_tote");
-    document.getElementById("stage").append(spacer, card);
   });
+  await cardBelowFold(page, "brief", "itm_linen_tote");
   await page.waitForFunction(() => window.__heard.includes("impression:itm_linen_tote"));
   await showFraction(page, "#brief", 1);
   await page.waitForTimeout(500);
@@ -83,13 +89,8 @@ test("a second in view reached as the page hides counts, and goes out with the p
       body.text().then((text) => window.__beaconed.push(...JSON.parse(text).map((e) => e.type + ":" + e.item)));
       return send(url, body);
     };
-    const spacer = document.createElement("div");
-    spacer.style.height = "3000px";
-    const card = document.createElement("vitrine-card");
-    card.id = "leaving";
-    card.setAttribute("item", "itm_linen_tote");
-    document.getElementById("stage").append(spacer, card);
   });
+  await cardBelowFold(page, "leaving", "itm_linen_tote");
   await page.waitForFunction(() => document.querySelector("#leaving").shadowRoot?.querySelector("[data-state=ready]"));
   await showFraction(page, "#leaving", 1);
   await page.waitForTimeout(100); // the intersection reaches the card's watch

@@ -450,8 +450,19 @@ function watchViewable(element, onViewable) {
     if (!visible()) since = null;
   };
   let inView = false;
+  let checkedAgain = false;
   const observer = new IntersectionObserver(([entry]) => {
     inView = entry.intersectionRatio >= 0.5;
+    // Chromium can miss a scroll made between its first computation and this
+    // callback (it then reports nothing more until something moves again):
+    // out of view at first, the element is observed afresh a frame later.
+    if (!inView && !checkedAgain) {
+      checkedAgain = true;
+      requestAnimationFrame(() => {
+        observer.unobserve(element);
+        observer.observe(element);
+      });
+    }
     if (!inView) {
       shown = 0; // continuous: leaving view starts over
       since = null;

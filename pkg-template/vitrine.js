@@ -451,22 +451,25 @@ function watchViewable(element, onViewable) {
   };
   let inView = false;
   let checkedAgain = false;
+  let stopped = false;
   const observer = new IntersectionObserver(([entry]) => {
     inView = entry.intersectionRatio >= 0.5;
-    // Chromium can miss a scroll made between its first computation and this
-    // callback (it then reports nothing more until something moves again):
-    // out of view at first, the element is observed afresh a frame later.
-    if (!inView && !checkedAgain) {
-      checkedAgain = true;
-      requestAnimationFrame(() => {
-        observer.unobserve(element);
-        observer.observe(element);
-      });
-    }
     if (!inView) {
       shown = 0; // continuous: leaving view starts over
       since = null;
       clearTimeout(timer);
+      // Chromium can miss a scroll made between its first computation and
+      // this callback (it then reports nothing more until something moves
+      // again): out of view at first, the element is observed afresh a
+      // frame later.
+      if (!checkedAgain) {
+        checkedAgain = true;
+        requestAnimationFrame(() => {
+          if (stopped) return;
+          observer.unobserve(element);
+          observer.observe(element);
+        });
+      }
     } else if (since === null && visible()) {
       since = entry.time;
       check();
@@ -480,6 +483,7 @@ function watchViewable(element, onViewable) {
     }
   };
   const stop = () => {
+    stopped = true;
     observer.disconnect();
     viewabilityWatches.delete(settle);
     document.removeEventListener("visibilitychange", onVisibility);

@@ -38,9 +38,11 @@ impl Secret {
     pub fn load_or_create(dir: &Path) -> std::io::Result<Secret> {
         let path = dir.join("secret.key");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            let bytes = decode_hex(text.trim()).ok_or_else(|| {
-                std::io::Error::other(format!("{} is not 64 hex digits", path.display()))
-            })?;
+            let bytes = hex_bytes(text.trim())
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| {
+                    std::io::Error::other(format!("{} is not 64 hex digits", path.display()))
+                })?;
             return Ok(Secret(bytes));
         }
         let mut bytes = [0u8; 32];
@@ -72,18 +74,12 @@ impl Secret {
 
     /// Whether `hex` is the HMAC of `message` (constant time).
     pub fn verify_hex(&self, message: &str, hex: &str) -> bool {
-        let Some(bytes) = (0..hex.len() / 2)
-            .map(|i| {
-                hex.get(i * 2..i * 2 + 2)
-                    .and_then(|b| u8::from_str_radix(b, 16).ok())
-            })
-            .collect::<Option<Vec<u8>>>()
-        else {
+        let Some(bytes) = hex_bytes(hex) else {
             return false;
         };
         let mut mac = self.mac();
         mac.update(message.as_bytes());
-        hex.len() % 2 == 0 && mac.verify_slice(&bytes).is_ok()
+        mac.verify_slice(&bytes).is_ok()
     }
 
     /// `base64url(payload).base64url(hmac)`.
@@ -157,15 +153,14 @@ pub fn is_click_id(c: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-fn decode_hex(text: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if text.len() != 64 {
+/// The bytes `text` spells, two hex digits each (`None` for anything else).
+pub(crate) fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
         return None;
     }
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    Some(out)
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok())
+        .collect()
 }
 
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {

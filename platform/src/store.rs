@@ -350,14 +350,8 @@ fn counted_codes() -> String {
 }
 
 /// A 32-hex-digit id (the core checked it) as its 16 bytes.
-fn id_bytes(hex: &str) -> Vec<u8> {
-    hex.as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-            digit(pair[0]) << 4 | digit(pair.get(1).copied().unwrap_or(b'0'))
-        })
-        .collect()
+fn id_bytes(hex: &str) -> StoreResult<Vec<u8>> {
+    crate::links::hex_bytes(hex).ok_or_else(|| StoreError(format!("{hex:?} is not a hex id")))
 }
 
 const ITEM_COLUMNS: &str = "id, title, image_path, reason, price_amount, original_amount, currency, stock, store_url, creator_id";
@@ -550,7 +544,7 @@ impl Store for SqliteStore {
                 let page = text_id(&e.page)?;
                 let sdk = text_id(&e.sdk)?;
                 let new = insert.execute(params![
-                    id_bytes(&e.id),
+                    id_bytes(&e.id)?,
                     type_code(e.kind),
                     e.item_id,
                     e.creator_id,
@@ -558,7 +552,7 @@ impl Store for SqliteStore {
                     page,
                     e.ts as i64,
                     sdk,
-                    id_bytes(&e.view_id),
+                    id_bytes(&e.view_id)?,
                     e.click_id,
                     e.reason,
                     e.count.map(|n| n as i64),
@@ -960,7 +954,7 @@ mod tests {
         );
         assert_eq!(type_name(11), "unknown");
         assert_eq!(type_name(-1), "unknown");
-        assert_eq!(id_bytes("00ff10ab"), [0x00, 0xff, 0x10, 0xab]);
+        assert_eq!(id_bytes("00ff10ab").unwrap(), [0x00, 0xff, 0x10, 0xab]);
     }
 
     #[test]

@@ -50,13 +50,13 @@ function openApp(app, web) {
 // `cargo xtask build`. They live in the shell, not the wasm, so that the
 // element's box (a skeleton of its final size) is drawn the moment it
 // connects, before the wasm has arrived: the page never shifts.
-// `fields` names the fields of the header of the element's plans.
+// `fields` names the fields of the header of the element's plans (from
+// their one definition, vitrine_core::plan).
 function look(css, html, fields) {
   return { css, html, fields, sheet: null, template: null };
 }
-const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__",
-  ["state", "fetch", "item", "creator", "live", "store", "problem", "warning", "unavailable", "intent"]);
-const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__", ["state", "fetch", "creator", "problem", "intent"]);
+const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__", "__VITRINE_CARD_FIELDS__");
+const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__", "__VITRINE_FOLLOW_FIELDS__");
 
 /**
  * Gives `element` its open shadow root, with the look's stylesheet
@@ -150,8 +150,8 @@ function guard(action) {
 }
 
 // A plan's separators (src/plan.rs): records, and fields within a record.
-const RS = "\x1e";
-const US = "\x1f";
+const RS = "__VITRINE_PLAN_RS__";
+const US = "__VITRINE_PLAN_US__";
 
 /** `Intl.NumberFormat`s already built (building one is the slow part of formatting). */
 const formats = new Map();
@@ -226,7 +226,8 @@ function followControl(wasm, intent, locale, paint) {
   };
   return {
     open(nonce, origin) {
-      const url = intent() && intent() + "&nonce=" + encoded(nonce) + "&origin=" + encoded(origin);
+      // The core's intent (vitrine_core::follow::intent_for_answer).
+      const url = intent() && intent() + "__VITRINE_INTENT_NONCE__" + encoded(nonce) + "__VITRINE_INTENT_ORIGIN__" + encoded(origin);
       if (url) step(1, url);
       return url;
     },

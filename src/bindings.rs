@@ -10,7 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use js_sys::{Array, Reflect};
 use vitrine_core::json::Node;
-use vitrine_core::link::{ParsedUrl, UrlParser};
+use vitrine_core::url::{ParsedUrl, UrlParser};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = "export function parse_url(s) {

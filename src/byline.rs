@@ -5,15 +5,9 @@
 
 use crate::plan::{Plan, US};
 use alloc::string::String;
+pub(crate) use vitrine_core::follow::intent_url;
 use vitrine_core::follow::{compact_digits, followers_label, FollowEvent, FollowState};
 use vitrine_core::locale::{push_decimal, Locale};
-
-/// The platform's follow intent for a creator, bare: the link's own `href`
-/// (a middle-click or a blocked popup opens it). A click adds its nonce and
-/// the origin the answer goes to.
-pub(crate) fn intent_url(platform: &str, creator_id: &str) -> String {
-    [platform, "/intent/follow?creator=", creator_id].concat()
-}
 
 /// A follower count as the button and the strip show it: compact from
 /// 10,000 (`12.8万 位关注者`), in full below; the browser formats it.

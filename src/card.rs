@@ -18,11 +18,15 @@ use crate::byline::{follow_control, intent_url, verified};
 use crate::options::{self, Answer};
 use crate::plan::Plan;
 use alloc::string::String;
-use vitrine_core::item::{is_id, Item, StockState};
+use vitrine_core::field::{is_id, is_placement};
+use vitrine_core::item::{Item, StockState};
 use vitrine_core::json::Node;
-use vitrine_core::link::{canonicalize, prefers_app, resolve, Attribution, UrlParser};
+use vitrine_core::link::{canonicalize, prefers_app, resolve};
 use vitrine_core::locale::Locale;
+use vitrine_core::partner::Attribution;
 use vitrine_core::partner::Registry;
+use vitrine_core::plan::CardField;
+use vitrine_core::url::UrlParser;
 
 /// How the card looks, read from the options.
 #[derive(Clone, Copy)]
@@ -69,7 +73,7 @@ impl Links {
         Links {
             registry: Registry::new(options::string(options, "publisher").as_deref()),
             placement: options::string(options, "placement")
-                .filter(|p| !p.is_empty() && p.len() <= 128)
+                .filter(|p| is_placement(p))
                 .unwrap_or_else(|| "unknown".into()),
         }
     }
@@ -98,7 +102,8 @@ pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>, urls: &dyn UrlParse
     }
     let url = [&options::platform(options), "/v1/items/", id.as_str()].concat();
     let Some(answer) = Answer::read(answer) else {
-        let mut plan = Plan::new(&["loading", &url]);
+        let mut plan = Plan::new("loading");
+        plan.head(CardField::Fetch, &url);
         view.root(&mut plan, "loading");
         plan.attr("", "aria-busy", "true")
             .attr("", "aria-label", view.locale.texts().loading)
@@ -227,18 +232,14 @@ fn filled<N: Node>(
     };
     let intent = intent_url(&options::platform(options), &item.creator.id);
     let direct = live && !redirect;
-    let mut plan = Plan::new(&[
-        "ready",
-        "",
-        &item.id,
-        &item.creator.id,
-        if live { "1" } else { "" },
-        if direct { &item.store.url } else { "" },
-        "",
-        &warning,
-        texts.unavailable,
-        &intent,
-    ]);
+    let mut plan = Plan::new("ready");
+    plan.head(CardField::Item, &item.id)
+        .head(CardField::Creator, &item.creator.id)
+        .head(CardField::Live, if live { "1" } else { "" })
+        .head(CardField::Store, if direct { &item.store.url } else { "" })
+        .head(CardField::Warning, &warning)
+        .head(CardField::Unavailable, texts.unavailable)
+        .head(CardField::Intent, &intent);
     view.root(&mut plan, "ready");
     plan.attr("", "aria-labelledby", "title")
         .attr("image", "src", &item.image)
@@ -288,7 +289,9 @@ fn disabled_buy(plan: &mut Plan) -> &mut Plan {
 /// The compact fallback, in the card's own box.
 fn fallback(view: View, problem: &str, link: Option<&str>) -> String {
     let texts = view.locale.texts();
-    let mut plan = Plan::new(&["error", "", "", "", "", "", problem, problem]);
+    let mut plan = Plan::new("error");
+    plan.head(CardField::Problem, problem)
+        .head(CardField::Warning, problem);
     view.root(&mut plan, "error");
     plan.attr("", "aria-label", texts.fallback)
         .text("message", texts.fallback);

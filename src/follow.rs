@@ -15,10 +15,12 @@ use crate::byline::{followers, intent_url, verified};
 use crate::options::{self, Answer};
 use crate::plan::Plan;
 use alloc::string::String;
+use vitrine_core::field::is_id;
 use vitrine_core::follow::{FollowEvent, FollowState};
-use vitrine_core::item::{is_id, Creator, CREATOR};
+use vitrine_core::item::{Creator, CREATOR};
 use vitrine_core::json::Node;
 use vitrine_core::locale::Locale;
+use vitrine_core::plan::FollowField;
 
 /// The button for `options` (`creator`, `platform`, `locale`, `theme`,
 /// `size`, `count`, and `following` when this site remembers it), given the
@@ -56,12 +58,13 @@ pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>) -> String {
     } else {
         "error"
     };
-    let mut plan = Plan::new(&[
-        state,
+    let mut plan = Plan::new(state);
+    plan.head(
+        FollowField::Fetch,
         if state == "loading" { &url } else { "" },
-        &id,
-        &problem,
-    ]);
+    )
+    .head(FollowField::Creator, &id)
+    .head(FollowField::Problem, &problem);
     look(&mut plan, options, locale, state);
     plan.finish()
 }
@@ -99,7 +102,9 @@ fn shown<N: Node>(options: &N, locale: Locale, creator: &Creator, intent: &str) 
     } else {
         FollowState::Follow
     };
-    let mut plan = Plan::new(&[state.key(), "", &creator.id, "", intent]);
+    let mut plan = Plan::new(state.key());
+    plan.head(FollowField::Creator, &creator.id)
+        .head(FollowField::Intent, intent);
     look(&mut plan, options, locale, state.key());
     plan.attr("avatar", "src", &creator.avatar)
         .text("name", &creator.name)

@@ -7,7 +7,8 @@
 //! pure function that `cargo test` checks natively.
 //!
 //! The format: records separated by [`RS`], fields by [`US`]. The first
-//! record is the header, whose fields each element documents; every other
+//! record is the header, whose fields are named once for each element in
+//! `vitrine_core::plan` (and injected into the shell by the build); every other
 //! record is one write, its first field the operation:
 //!
 //! | op | fields | what the shell does |
@@ -26,41 +27,60 @@
 //! so every value stays the value of the field it was written for.
 
 use alloc::string::String;
-
-/// Separates records.
-pub const RS: char = '\u{1e}';
-/// Separates fields.
-pub const US: char = '\u{1f}';
+pub use vitrine_core::plan::{RS, US};
 
 /// A plan being written: the header, then writes.
-pub struct Plan(String);
+pub struct Plan {
+    text: String,
+    /// Separators the header has so far: its field `n` follows the `n`th.
+    separators: u8,
+}
 
 impl Plan {
-    /// A plan whose header is `fields`.
-    pub fn new(fields: &[&str]) -> Plan {
-        let mut plan = Plan(String::with_capacity(512));
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                plan.0.push(US);
-            }
-            plan.push(field);
-        }
+    /// A plan whose header's state (every element's first field) is `state`.
+    pub fn new(state: &str) -> Plan {
+        let mut plan = Plan {
+            text: String::with_capacity(512),
+            separators: 0,
+        };
+        plan.push(state);
         plan
+    }
+
+    /// Header field `field` (one of the element's `vitrine_core::plan`
+    /// fields) is `value`. Fields are given in their order, before any
+    /// write; a field not given is empty (the shell reads a missing field
+    /// as empty).
+    #[inline]
+    pub fn head(&mut self, field: impl Into<u8>, value: &str) -> &mut Plan {
+        self.head_at(field.into(), value)
+    }
+
+    /// Header field number `at`: past the element's own fields, the extra
+    /// ones some elements add (the strip's recommendations).
+    pub fn head_at(&mut self, at: u8, value: &str) -> &mut Plan {
+        while self.separators < at {
+            self.text.push(US);
+            self.separators += 1;
+        }
+        self.push(value);
+        self
     }
 
     /// Appends one field, with the separators in it made harmless.
     fn push(&mut self, value: &str) {
         for c in value.chars() {
-            self.0.push(if c == RS || c == US { '\u{fffd}' } else { c });
+            self.text
+                .push(if c == RS || c == US { '\u{fffd}' } else { c });
         }
     }
 
     /// One record: the op, then its fields.
     pub fn write(&mut self, op: &str, fields: &[&str]) -> &mut Plan {
-        self.0.push(RS);
-        self.0.push_str(op);
+        self.text.push(RS);
+        self.text.push_str(op);
         for field in fields {
-            self.0.push(US);
+            self.text.push(US);
             self.push(field);
         }
         self
@@ -98,7 +118,7 @@ impl Plan {
 
     /// The finished plan.
     pub fn finish(self) -> String {
-        self.0
+        self.text
     }
 }
 
@@ -130,7 +150,8 @@ mod tests {
 
     #[test]
     fn data_cannot_forge_a_record_or_a_field() {
-        let mut plan = Plan::new(&["ready", "a\u{1e}t\u{1f}buy"]);
+        let mut plan = Plan::new("ready");
+        plan.head_at(1, "a\u{1e}t\u{1f}buy");
         plan.text(
             "title",
             "Mug\u{1e}a\u{1f}buy\u{1f}href\u{1f}javascript:alert(1)",
@@ -146,7 +167,7 @@ mod tests {
 
     #[test]
     fn writes_read_back_in_order() {
-        let mut plan = Plan::new(&["ready"]);
+        let mut plan = Plan::new("ready");
         plan.text("title", "Mug")
             .attr("image", "src", "https://img.example/m.png")
             .remove("fallback");

@@ -18,11 +18,11 @@ use crate::byline::{follow_control, followers, intent_url, verified};
 use crate::options::{self, Answer};
 use crate::plan::Plan;
 use alloc::string::String;
-use alloc::vec::Vec;
 use vitrine_core::json::Node;
-use vitrine_core::link::{push_encoded, MAX_LINK_LEN};
 use vitrine_core::locale::{push_decimal, Locale};
+use vitrine_core::plan::ProofField;
 use vitrine_core::proof::{count_label, expand_label, Proof, Recommendation};
+use vitrine_core::url::{push_encoded, MAX_LINK_LEN};
 
 /// How many avatars the collapsed strip shows.
 const AVATARS: usize = 3;
@@ -51,7 +51,8 @@ pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>) -> String {
         } else {
             "deciding"
         };
-        let mut plan = Plan::new(&[state, &fetch]);
+        let mut plan = Plan::new(state);
+        plan.head(ProofField::Fetch, &fetch);
         root(&mut plan, theme, locale, state).attr("", "aria-busy", "true");
         return plan.finish();
     };
@@ -70,7 +71,7 @@ pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>) -> String {
         }
     };
     if proof.recommendations.is_empty() {
-        let mut plan = Plan::new(&["empty"]);
+        let mut plan = Plan::new("empty");
         root(&mut plan, theme, locale, "empty");
         return plan.finish();
     }
@@ -86,7 +87,8 @@ fn root<'p>(plan: &'p mut Plan, theme: &str, locale: Locale, state: &str) -> &'p
 /// Nothing is shown (a store page is better without the strip than with an
 /// error box); the shell warns once with the problem.
 fn failed(theme: &str, locale: Locale, problem: &str) -> String {
-    let mut plan = Plan::new(&["error", "", problem]);
+    let mut plan = Plan::new("error");
+    plan.head(ProofField::Problem, problem);
     root(&mut plan, theme, locale, "error");
     plan.finish()
 }
@@ -97,13 +99,18 @@ fn shown(platform: &str, theme: &str, locale: Locale, proof: &Proof) -> String {
     push_decimal(&mut collapsed, recs.len().min(AVATARS) as u64);
     let closed = expand_label(locale, proof.total, false);
     let open = expand_label(locale, proof.total, true);
-    let slots: Vec<String> = recs
-        .iter()
-        .map(|r| [r.item_id.as_str(), " ", &r.creator.id].concat())
-        .collect();
-    let mut header: Vec<&str> = alloc::vec!["ready", "", "", &collapsed, &closed, &open];
-    header.extend(slots.iter().map(String::as_str));
-    let mut plan = Plan::new(&header);
+    let mut plan = Plan::new("ready");
+    plan.head(ProofField::Collapsed, &collapsed)
+        .head(ProofField::Closed, &closed)
+        .head(ProofField::Open, &open);
+    // After the strip's own fields, `item creator` for each recommendation.
+    let own = ProofField::FIELDS.len() as u8;
+    for (i, r) in recs.iter().enumerate() {
+        plan.head_at(
+            own + i as u8,
+            &[r.item_id.as_str(), " ", &r.creator.id].concat(),
+        );
+    }
     root(&mut plan, theme, locale, "ready").text("count", &count_label(locale, proof.total));
     for (i, class) in ["a0", "a1", "a2"].into_iter().enumerate() {
         match recs.get(i) {

@@ -7,8 +7,9 @@
 
 use vitrine::plan::{RS, US};
 use vitrine::{card, follow, BrowserUrl};
-use vitrine_core::link::{canonicalize, UrlParser};
+use vitrine_core::link::canonicalize;
 use vitrine_core::partner::Registry;
+use vitrine_core::url::UrlParser;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 

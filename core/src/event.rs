@@ -7,7 +7,7 @@
 //! event id, a random per-page-view id, and the page's origin and path
 //! (never its query or fragment).
 
-use crate::item::{err, id_field, string, ItemError};
+use crate::field::{err, id_field, is_hex_id, is_placement, string, FieldError, PLACEMENT_RULE};
 use crate::json::{whole_number, Node};
 use alloc::string::String;
 
@@ -127,14 +127,7 @@ pub struct Event {
     pub count: Option<u64>,
 }
 
-/// Whether `s` is a random 128-bit id as the SDK makes them.
-pub fn is_hex_id(s: &str) -> bool {
-    s.len() == 32
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-fn hex_id<N: Node>(node: &N, key: &str, field: &'static str) -> Result<String, ItemError> {
+fn hex_id<N: Node>(node: &N, key: &str, field: &'static str) -> Result<String, FieldError> {
     const RULE: &str = "must be 32 lower-case hex digits";
     let s = string(node, key, field, RULE)?;
     if is_hex_id(&s) {
@@ -148,7 +141,7 @@ fn optional_id<N: Node>(
     node: &N,
     key: &str,
     field: &'static str,
-) -> Result<Option<String>, ItemError> {
+) -> Result<Option<String>, FieldError> {
     match node.field(key) {
         None => Ok(None),
         Some(_) => id_field(node, key, field).map(Some),
@@ -157,13 +150,13 @@ fn optional_id<N: Node>(
 
 impl Event {
     /// Reads and validates one event; the error names the field.
-    pub fn from_node<N: Node>(node: &N) -> Result<Event, ItemError> {
+    pub fn from_node<N: Node>(node: &N) -> Result<Event, FieldError> {
         if !node.is_object() {
             return err("event", "must be an object");
         }
         let id = hex_id(node, "id", "event.id")?;
         let kind = string(node, "type", "event.type", "must be a known event type")?;
-        let kind = EventType::from_name(&kind).ok_or(ItemError {
+        let kind = EventType::from_name(&kind).ok_or(FieldError {
             field: "event.type",
             rule: "must be a known event type",
         })?;
@@ -182,13 +175,9 @@ impl Event {
         {
             return err("event.creator", "is required for follow events");
         }
-        const PLACEMENT: &str = "must be 1 to 128 printable characters";
-        let placement_id = string(node, "placement", "event.placement", PLACEMENT)?;
-        if placement_id.is_empty()
-            || placement_id.len() > 128
-            || placement_id.chars().any(char::is_control)
-        {
-            return err("event.placement", PLACEMENT);
+        let placement_id = string(node, "placement", "event.placement", PLACEMENT_RULE)?;
+        if !is_placement(&placement_id) {
+            return err("event.placement", PLACEMENT_RULE);
         }
         const PAGE: &str = "must be an http(s) origin and path, without query or fragment";
         let page = string(node, "page", "event.page", PAGE)?;

@@ -3,6 +3,8 @@
 //! format to ask for is decided here.
 
 use crate::locale::Locale;
+use crate::url::push_encoded;
+use alloc::string::String;
 
 /// What the follow button shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,11 +90,57 @@ pub fn followers_label(locale: Locale) -> &'static str {
     }
 }
 
+/// The path of the platform's follow intent page.
+pub const INTENT_PATH: &str = "/intent/follow";
+/// What a click appends to the bare intent, before the nonce its answer
+/// carries back, and before the origin the answer is posted to. (The build
+/// injects both into the shell, which appends them at the click.)
+pub const INTENT_NONCE: &str = "&nonce=";
+/// See [`INTENT_NONCE`].
+pub const INTENT_ORIGIN: &str = "&origin=";
+
+/// The platform's follow intent for a creator, bare: a follow link's own
+/// `href` (a middle-click or a blocked popup opens it). `platform` is the
+/// platform's origin, or empty for a link on the platform's own pages.
+/// `creator_id` is an id ([`crate::field::is_id`]): only characters a query
+/// value takes as they are.
+#[inline]
+pub fn intent_url(platform: &str, creator_id: &str) -> String {
+    [platform, INTENT_FOR_CREATOR, creator_id].concat()
+}
+
+/// [`INTENT_PATH`] and the creator's parameter, as one piece.
+const INTENT_FOR_CREATOR: &str = "/intent/follow?creator=";
+
+/// The intent as a click opens it: with the `nonce` its answer carries back
+/// and the `origin` the answer is posted to (the intent page posts to no
+/// other).
+pub fn intent_for_answer(intent: &str, nonce: &str, origin: &str) -> String {
+    let mut url = String::from(intent);
+    url.push_str(INTENT_NONCE);
+    push_encoded(&mut url, nonce);
+    url.push_str(INTENT_ORIGIN);
+    push_encoded(&mut url, origin);
+    url
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use FollowEvent::*;
     use FollowState::*;
+
+    #[test]
+    fn the_intent_names_the_creator_and_then_where_its_answer_goes() {
+        let bare = intent_url("https://p.example", "cr_lin");
+        assert_eq!(bare, "https://p.example/intent/follow?creator=cr_lin");
+        assert_eq!(
+            intent_for_answer(&bare, "n 1", "https://blog.example"),
+            "https://p.example/intent/follow?creator=cr_lin&nonce=n%201&origin=https%3A%2F%2Fblog.example"
+        );
+        assert_eq!(intent_url("", "cr_lin"), "/intent/follow?creator=cr_lin");
+        assert!(INTENT_FOR_CREATOR.starts_with(INTENT_PATH));
+    }
 
     #[test]
     fn the_button_follows_the_intents_answer_only() {

@@ -1,13 +1,13 @@
 //! Which URLs may be an image source: absolute `http(s)` with a plain host,
 //! and nothing a browser would silently rewrite (whitespace, control
 //! characters, backslashes). Checked during item validation, where no URL
-//! parser is at hand; links to stores go through [`crate::link`] instead.
+//! parser is at hand; links to stores go through `crate::link` instead.
 //!
 //! `http:` is tolerated for images: a browser upgrades or blocks it on an
 //! https page, and an image cannot navigate anywhere. IP hosts are tolerated
 //! too (a platform on loopback serves its media from one).
 
-use crate::link::{trim_c0_and_space, MAX_LINK_LEN};
+use crate::url::{trim_c0_and_space, MAX_LINK_LEN};
 
 /// Whether `url` may be an image source.
 pub fn is_image_url(url: &str) -> bool {

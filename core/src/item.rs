@@ -8,6 +8,7 @@
 use alloc::string::String;
 
 use crate::amount::{is_currency_code, Amount};
+use crate::field::{err, id_field, object, string, text, FieldError, OBJECT};
 use crate::image_url::is_image_url;
 use crate::json::{whole_number, Node};
 use crate::locale::Locale;
@@ -18,8 +19,6 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_REASON_CHARS: usize = 1000;
 /// Longest creator name (characters).
 pub const MAX_NAME_CHARS: usize = 64;
-/// Longest id (ASCII letters, digits, `_`, `-`).
-pub const MAX_ID_LEN: usize = 64;
 /// Largest stock count believed; more is a data error.
 pub const MAX_STOCK: u64 = 1_000_000_000;
 /// At or below this many left, the card says "only N left".
@@ -115,7 +114,7 @@ pub const CREATOR: CreatorPaths = CreatorPaths {
 
 impl Creator {
     /// Reads and validates a creator; errors name fields after `paths`.
-    pub fn from_node_at<N: Node>(c: &N, paths: &CreatorPaths) -> Result<Creator, ItemError> {
+    pub fn from_node_at<N: Node>(c: &N, paths: &CreatorPaths) -> Result<Creator, FieldError> {
         if !c.is_object() {
             return err(paths.id, OBJECT);
         }
@@ -148,96 +147,9 @@ impl Creator {
     }
 }
 
-/// A field that failed validation, and what it should have been.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ItemError {
-    /// The path of the field, e.g. `item.price.amount`.
-    pub field: &'static str,
-    /// What the field must be, e.g. `must be a non-negative decimal string`.
-    pub rule: &'static str,
-}
-
-impl ItemError {
-    /// `item.price.amount must be a non-negative decimal string`.
-    pub fn message(&self) -> String {
-        [self.field, " ", self.rule].concat()
-    }
-}
-
-impl core::fmt::Display for ItemError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.message())
-    }
-}
-
-impl core::error::Error for ItemError {}
-
-const OBJECT: &str = "must be an object";
-const ID: &str = "must be an id of 1 to 64 letters, digits, '_' or '-'";
 const IMAGE_URL: &str = "must be an absolute http(s) URL";
 
-pub(crate) fn err<T>(field: &'static str, rule: &'static str) -> Result<T, ItemError> {
-    Err(ItemError { field, rule })
-}
-
-fn object<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<N, ItemError> {
-    match parent.field(key) {
-        Some(v) if v.is_object() => Ok(v),
-        _ => err(field, OBJECT),
-    }
-}
-
-pub(crate) fn string<N: Node>(
-    parent: &N,
-    key: &str,
-    field: &'static str,
-    rule: &'static str,
-) -> Result<String, ItemError> {
-    match parent.field(key).and_then(|v| v.as_string()) {
-        Some(s) => Ok(s),
-        None => err(field, rule),
-    }
-}
-
-pub(crate) fn text<N: Node>(
-    parent: &N,
-    key: &str,
-    field: &'static str,
-    max: usize,
-    rule: &'static str,
-) -> Result<String, ItemError> {
-    let s = string(parent, key, field, rule)?;
-    // Characters are the bytes that do not continue a UTF-8 sequence (a plain
-    // loop; `chars().count()` is a 800-byte vectorised routine in the wasm).
-    let chars = s.bytes().filter(|&b| (b as i8) >= -0x40).count();
-    if s.chars().all(char::is_whitespace) || chars > max {
-        return err(field, rule);
-    }
-    Ok(s)
-}
-
-pub(crate) fn id_field<N: Node>(
-    parent: &N,
-    key: &str,
-    field: &'static str,
-) -> Result<String, ItemError> {
-    let s = string(parent, key, field, ID)?;
-    if is_id(&s) {
-        Ok(s)
-    } else {
-        err(field, ID)
-    }
-}
-
-/// Whether `s` is a well-formed item or creator id.
-pub fn is_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_ID_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-fn image_field<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<String, ItemError> {
+fn image_field<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<String, FieldError> {
     let s = string(parent, key, field, IMAGE_URL)?;
     if is_image_url(&s) {
         Ok(s)
@@ -250,11 +162,11 @@ fn money<N: Node>(
     node: &N,
     amount_field: &'static str,
     currency_field: &'static str,
-) -> Result<Money, ItemError> {
+) -> Result<Money, FieldError> {
     const AMOUNT: &str = "must be a non-negative decimal string";
     const CURRENCY: &str = "must be a three-letter currency code";
     let amount = string(node, "amount", amount_field, AMOUNT)?;
-    let amount = Amount::parse(&amount).ok_or(ItemError {
+    let amount = Amount::parse(&amount).ok_or(FieldError {
         field: amount_field,
         rule: AMOUNT,
     })?;
@@ -269,7 +181,7 @@ impl Item {
     /// Reads and validates an item; the error names the first bad field.
     /// Unknown fields are ignored, so the platform can add fields without
     /// breaking older SDKs.
-    pub fn from_node<N: Node>(node: &N) -> Result<Item, ItemError> {
+    pub fn from_node<N: Node>(node: &N) -> Result<Item, FieldError> {
         if !node.is_object() {
             return err("item", OBJECT);
         }

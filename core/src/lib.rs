@@ -29,6 +29,7 @@ extern crate alloc;
 
 pub mod amount;
 pub mod event;
+pub mod field;
 pub mod follow;
 pub mod image_url;
 pub mod item;
@@ -36,6 +37,8 @@ pub mod json;
 pub mod link;
 pub mod locale;
 pub mod partner;
+pub mod plan;
 pub mod proof;
+pub mod url;
 #[cfg(feature = "url")]
 pub mod whatwg;

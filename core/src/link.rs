@@ -8,37 +8,9 @@
 //! item id (never edited from the input), so nothing the input smuggled in can
 //! survive: not a host, not a parameter, not a fragment.
 
-use crate::partner::{Partner, Registry};
+use crate::partner::{Attribution, Partner, Registry};
+use crate::url::{trim_c0_and_space, with_params, UrlParser, MAX_LINK_LEN};
 use alloc::string::String;
-use alloc::vec::Vec;
-
-/// Longest link accepted: real partner links are far shorter, and a longer
-/// one is a sign of smuggled data.
-pub const MAX_LINK_LEN: usize = 2048;
-
-/// A URL as a WHATWG parser sees it: just what resolution needs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ParsedUrl {
-    /// Lower-case, without the `:` (`https`).
-    pub scheme: String,
-    /// Whether the URL has a username or a password.
-    pub userinfo: bool,
-    /// The serialised host: lower-case ASCII, IDNs in punycode, IPv4 in
-    /// dotted decimal, IPv6 in brackets. Empty when there is none.
-    pub host: String,
-    /// The serialised (percent-encoded) path, `/` at least for http(s).
-    pub path: String,
-    /// The query's name/value pairs, decoded as `application/x-www-form-urlencoded`
-    /// (what `URLSearchParams` and the `url` crate's `query_pairs` give), in order.
-    pub query: Vec<(String, String)>,
-}
-
-/// A WHATWG URL parser: `None` when the input does not parse as an absolute
-/// URL.
-pub trait UrlParser {
-    /// Parses `input` as an absolute URL.
-    fn parse(&self, input: &str) -> Option<ParsedUrl>;
-}
 
 /// Why a link was refused. Nothing refused is ever put in an `href`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,18 +51,6 @@ impl LinkError {
             LinkError::BadItemId => "bad-item-id",
         }
     }
-}
-
-/// The attribution a click carries.
-#[derive(Clone, Copy, Debug)]
-pub struct Attribution<'a> {
-    /// A fresh random id per click (32 hex digits); the same click recorded
-    /// by a redirect and by a beacon is one click.
-    pub click_id: &'a str,
-    /// The recommending creator.
-    pub creator_id: &'a str,
-    /// Where the card is shown (the host page's placement id).
-    pub placement_id: &'a str,
 }
 
 /// A link that passed: where the reader goes.
@@ -209,49 +169,6 @@ pub fn prefers_app(user_agent: &str) -> bool {
     .any(|k| ua.windows(k.len()).any(|w| w == *k))
 }
 
-/// `url` with `params` appended to its query, percent-encoded.
-pub fn with_params(url: &str, params: &[(&str, &str)]) -> String {
-    let mut out = String::from(url);
-    let mut sep = if url.as_bytes().contains(&b'?') {
-        '&'
-    } else {
-        '?'
-    };
-    for (name, value) in params {
-        out.push(sep);
-        sep = '&';
-        push_encoded(&mut out, name);
-        out.push('=');
-        push_encoded(&mut out, value);
-    }
-    out
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-pub fn push_encoded(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
-}
-
-/// What WHATWG parsing strips from both ends.
-pub fn trim_c0_and_space(s: &str) -> &str {
-    let bytes = s.as_bytes();
-    let start = bytes.iter().position(|&b| b > b' ').unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|&b| b > b' ')
-        .map_or(start, |i| i + 1);
-    s.get(start..end).unwrap_or_default()
-}
-
 /// `scheme:` at the start (RFC 3986 scheme characters).
 fn has_scheme(s: &str) -> bool {
     let bytes = s.as_bytes();
@@ -279,18 +196,6 @@ fn is_ip_host(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn params_are_percent_encoded() {
-        assert_eq!(
-            with_params("https://a.example/p", &[("k", "a b&c=d/é")]),
-            "https://a.example/p?k=a%20b%26c%3Dd%2F%C3%A9"
-        );
-        assert_eq!(
-            with_params("https://a.example/p?x=1", &[("k", "v")]),
-            "https://a.example/p?x=1&k=v"
-        );
-    }
 
     #[test]
     fn ip_hosts_as_whatwg_serialises_them() {

@@ -5,13 +5,26 @@
 //! The four built-in partners and the ones a platform configures are the same
 //! data ([`Rule`]); configured rules come as JSON through [`Node`], like items.
 
+use crate::field::is_id;
 use crate::json::Node;
-use crate::link::{Attribution, ParsedUrl};
 use crate::locale::Locale;
+use crate::url::{with_params, ParsedUrl};
 use alloc::borrow::{Cow, ToOwned};
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
+
+/// The attribution a click carries.
+#[derive(Clone, Copy, Debug)]
+pub struct Attribution<'a> {
+    /// A fresh random id per click (32 hex digits); the same click recorded
+    /// by a redirect and by a beacon is one click.
+    pub click_id: &'a str,
+    /// The recommending creator.
+    pub creator_id: &'a str,
+    /// Where the card is shown (the host page's placement id).
+    pub placement_id: &'a str,
+}
 
 /// A partner store: one of the registry's rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +178,7 @@ impl Rule {
     pub fn canonical_url(&self, id: &str, sku: Option<&str>) -> String {
         let url = fill_id(&self.canonical, id);
         match (sku, &self.sku_param) {
-            (Some(sku), Some(name)) => crate::link::with_params(&url, &[(name, sku)]),
+            (Some(sku), Some(name)) => with_params(&url, &[(name, sku)]),
             _ => url,
         }
     }
@@ -204,7 +217,7 @@ impl Rule {
     /// link (`params`, from [`Rule::attribution_params`]).
     pub fn app_link(&self, id: &str, params: &[(&str, &str)]) -> Option<String> {
         let app = fill_id(self.app.as_ref()?, id);
-        Some(crate::link::with_params(&app, params))
+        Some(with_params(&app, params))
     }
 
     /// Reads a configured partner:
@@ -214,7 +227,7 @@ impl Rule {
     pub fn from_node<N: Node>(node: &N) -> Result<Rule, &'static str> {
         let text = |key: &str| node.field(key).and_then(|v| v.as_string());
         let key = text("key")
-            .filter(|k| crate::item::is_id(k))
+            .filter(|k| is_id(k))
             .ok_or("partner.key must be an id")?;
         let name_en = text("name")
             .filter(|n| !n.trim().is_empty())

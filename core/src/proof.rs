@@ -11,7 +11,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use crate::item::{err, id_field, text, Creator, CreatorPaths, ItemError, MAX_REASON_CHARS};
+use crate::field::{err, id_field, text, FieldError};
+use crate::item::{Creator, CreatorPaths, MAX_REASON_CHARS};
 use crate::json::{whole_number, Node};
 use crate::link::Canonical;
 use crate::locale::{push_decimal, Locale};
@@ -97,7 +98,7 @@ impl Proof {
     }
 
     /// Reads and validates the platform's answer; the error names the field.
-    pub fn from_node<N: Node>(node: &N) -> Result<Proof, ItemError> {
+    pub fn from_node<N: Node>(node: &N) -> Result<Proof, FieldError> {
         if !node.is_object() {
             return err("proof", "must be an object");
         }

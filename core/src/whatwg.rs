@@ -1,7 +1,7 @@
 //! The `url` crate (WHATWG URL parsing) as a [`UrlParser`]: the platform's
 //! parser, and the reference the browser's `URL` is tested against.
 
-use crate::link::{ParsedUrl, UrlParser};
+use crate::url::{ParsedUrl, UrlParser};
 use alloc::string::ToString;
 
 /// The `url` crate.

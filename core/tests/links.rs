@@ -5,8 +5,10 @@
 //! run the same corpus through the browser's `URL`.
 
 use proptest::prelude::*;
-use vitrine_core::link::{canonicalize, resolve, Attribution, LinkError, UrlParser};
+use vitrine_core::link::{canonicalize, resolve, LinkError};
+use vitrine_core::partner::Attribution;
 use vitrine_core::partner::{Partner, Registry, Rule};
+use vitrine_core::url::UrlParser;
 use vitrine_core::whatwg::UrlCrate;
 
 /// `(line number, input, expected)` rows; a literal `\t` in an input is a TAB.

@@ -1,6 +1,6 @@
 //! HTTP: the JSON API, media, and the static demo and package files.
 
-use crate::links::{is_placement, new_click_id, Claims, Secret};
+use crate::links::{new_click_id, Claims, Secret};
 use crate::store::{ClickRow, CreatorRow, ItemRow, Store, StoreError};
 use crate::studio;
 use axum::extract::DefaultBodyLimit;
@@ -16,8 +16,10 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use vitrine_core::amount::Amount;
-use vitrine_core::item::{is_id, Creator, Item, Money, Store as ItemStore};
-use vitrine_core::link::{canonicalize, resolve, Attribution};
+use vitrine_core::field::{is_hex_id, is_id, is_placement, PLACEMENT_RULE};
+use vitrine_core::item::{Creator, Item, Money, Store as ItemStore};
+use vitrine_core::link::{canonicalize, resolve};
+use vitrine_core::partner::Attribution;
 use vitrine_core::partner::Registry;
 use vitrine_core::whatwg::UrlCrate;
 
@@ -302,9 +304,7 @@ async fn mint_link(
 ) -> Result<Response, ApiError> {
     let placement = query.get("placement").cloned().unwrap_or_default();
     if !is_placement(&placement) {
-        return Err(bad_request(
-            "placement must be 1 to 128 printable characters".into(),
-        ));
+        return Err(bad_request(["placement ", PLACEMENT_RULE].concat()));
     }
     let reason = format!("no item with id {id}");
     let row = if is_id(&id) {
@@ -351,7 +351,7 @@ async fn redirect(
         )
     };
     let claims = state.secret.verify(&token).map_err(|_| bad_token())?;
-    if !crate::links::is_click_id(&claims.click_id) {
+    if !is_hex_id(&claims.click_id) {
         return Err(bad_token());
     }
     let item_id = claims.item_id.clone();

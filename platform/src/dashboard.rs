@@ -13,7 +13,7 @@ use futures_util::stream::Stream;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
-use vitrine_core::item::is_id;
+use vitrine_core::field::is_id;
 
 /// `GET /v1/live?creator=cr_…`: an `update` event each time the creator's
 /// report changes (or may have: after a lag, the page simply refreshes).

@@ -18,7 +18,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
-use vitrine_core::item::is_id;
+use vitrine_core::field::is_id;
+use vitrine_core::follow::{intent_for_answer, intent_url};
 
 /// HTML-escapes text for element content and quoted attributes.
 pub fn esc(s: &str) -> String {
@@ -78,21 +79,7 @@ impl Intent {
     }
 
     fn query(&self) -> String {
-        let mut q = String::from("/intent/follow?creator=");
-        for (i, (name, value)) in [
-            ("", &self.creator),
-            ("&nonce=", &self.nonce),
-            ("&origin=", &self.origin),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if i > 0 {
-                q.push_str(name);
-            }
-            vitrine_core::link::push_encoded(&mut q, value);
-        }
-        q
+        intent_for_answer(&intent_url("", &self.creator), &self.nonce, &self.origin)
     }
 }
 
@@ -202,7 +189,7 @@ pub async fn show(
     match reader(&state, &headers).await? {
         None => {
             let mut next = String::from("/signin?next=");
-            vitrine_core::link::push_encoded(&mut next, &intent.query());
+            vitrine_core::url::push_encoded(&mut next, &intent.query());
             body.push_str(&format!(
                 r#"<a class="button" href="{}">登录后关注 · Sign in to follow</a>"#,
                 esc(&next)

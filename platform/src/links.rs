@@ -141,18 +141,6 @@ pub fn new_click_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A placement id as given by a host: printable, short, no separators we use.
-pub fn is_placement(p: &str) -> bool {
-    !p.is_empty() && p.len() <= 128 && p.chars().all(|c| !c.is_control())
-}
-
-/// A click id as the SDK makes them.
-pub fn is_click_id(c: &str) -> bool {
-    c.len() == 32
-        && c.bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-}
-
 /// The bytes `text` spells, two hex digits each (`None` for anything else).
 pub(crate) fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     if text.len() % 2 != 0 {
@@ -245,7 +233,7 @@ mod tests {
     #[test]
     fn click_ids_are_fresh_128_bit_hex() {
         let (a, b) = (new_click_id(), new_click_id());
-        assert!(is_click_id(&a) && is_click_id(&b));
+        assert!(vitrine_core::field::is_hex_id(&a) && vitrine_core::field::is_hex_id(&b));
         assert_ne!(a, b);
     }
 }

@@ -47,7 +47,8 @@ pub fn parse(text: &str) -> Result<Registry, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vitrine_core::link::{resolve, Attribution};
+    use vitrine_core::link::resolve;
+    use vitrine_core::partner::Attribution;
     use vitrine_core::whatwg::UrlCrate;
 
     #[test]

@@ -8,7 +8,7 @@ use crate::intent::esc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
-use vitrine_core::item::is_id;
+use vitrine_core::field::is_id;
 
 pub async fn page(
     State(state): State<AppState>,

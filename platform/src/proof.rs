@@ -114,7 +114,7 @@ mod tests {
 
     fn proof_path(url: &str) -> String {
         let mut path = String::from("/v1/proof?url=");
-        vitrine_core::link::push_encoded(&mut path, url);
+        vitrine_core::url::push_encoded(&mut path, url);
         path
     }
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
-use vitrine_core::item::is_id;
+use vitrine_core::field::is_id;
 
 /// Most buckets in one report.
 pub const MAX_BUCKETS: i64 = 2000;

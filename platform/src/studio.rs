@@ -22,7 +22,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use vitrine_core::item::{is_id, Item};
+use vitrine_core::field::is_id;
+use vitrine_core::item::Item;
 use vitrine_core::link::{canonicalize, Canonical, LinkError};
 use vitrine_core::locale::Locale;
 use vitrine_core::partner::Registry;
@@ -107,7 +108,7 @@ fn see_other(location: &str) -> Response {
 
 fn to_signin(path: &str) -> Response {
     let mut next = String::from("/signin?next=");
-    vitrine_core::link::push_encoded(&mut next, path);
+    vitrine_core::url::push_encoded(&mut next, path);
     see_other(&next)
 }
 
@@ -936,7 +937,7 @@ mod tests {
             }
             out.push_str(name);
             out.push('=');
-            vitrine_core::link::push_encoded(&mut out, value);
+            vitrine_core::url::push_encoded(&mut out, value);
         }
         out
     }

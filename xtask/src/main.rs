@@ -169,6 +169,27 @@ fn build() -> Result<PathBuf> {
             js_string(html.trim()),
         ));
     }
+    // The plan's separators and each element's header names, from their one
+    // definition in the core (vitrine_core::plan).
+    use vitrine_core::follow::{INTENT_NONCE, INTENT_ORIGIN};
+    use vitrine_core::plan::{CardField, FollowField, ProofField, RS, US};
+    // What a click appends to a follow intent (vitrine_core::follow), the
+    // placeholder's quotes kept: the shell concatenates the strings.
+    looks.push(("__VITRINE_INTENT_NONCE__".into(), INTENT_NONCE.into()));
+    looks.push(("__VITRINE_INTENT_ORIGIN__".into(), INTENT_ORIGIN.into()));
+    looks.push(("\"__VITRINE_PLAN_RS__\"".into(), js_string(&RS.to_string())));
+    looks.push(("\"__VITRINE_PLAN_US__\"".into(), js_string(&US.to_string())));
+    for (name, fields) in [
+        ("CARD", CardField::FIELDS),
+        ("FOLLOW", FollowField::FIELDS),
+        ("PROOF", ProofField::FIELDS),
+    ] {
+        let names: Vec<String> = fields.iter().map(|f| js_string(f)).collect();
+        looks.push((
+            format!("\"__VITRINE_{name}_FIELDS__\""),
+            format!("[{}]", names.join(",")),
+        ));
+    }
     let template = root.join("pkg-template");
     for entry in std::fs::read_dir(&template).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
@@ -177,13 +198,10 @@ fn build() -> Result<PathBuf> {
         for (placeholder, value) in &looks {
             text = text.replace(placeholder, value);
         }
-        // The shell and the strip's chunk are bundled from beside the glue
-        // they import.
-        let dir = if name == "vitrine.js" || name == "vitrine-proof.js" {
-            &bindgen_out
-        } else {
-            &pkg
-        };
+        // The shell's modules are bundled from beside the glue they import;
+        // only the one-tag loader and the package's own files ship as written.
+        let shipped_as_is = name == "vitrine.embed.js" || !name.to_string_lossy().ends_with(".js");
+        let dir = if shipped_as_is { &pkg } else { &bindgen_out };
         std::fs::write(dir.join(&name), text).map_err(|e| e.to_string())?;
     }
     // The strip's code is imported only when a strip mounts: its own chunk

@@ -5,7 +5,6 @@
 
 use crate::plan::{Plan, US};
 use alloc::string::String;
-pub(crate) use vitrine_core::follow::intent_url;
 use vitrine_core::follow::{compact_digits, followers_label, FollowEvent, FollowState};
 use vitrine_core::locale::{push_decimal, Locale};
 

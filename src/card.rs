@@ -14,11 +14,12 @@
 //! console, the `unavailable` label (for a refusal in redirect mode) and the
 //! byline's follow `intent` URL.
 
-use crate::byline::{follow_control, intent_url, verified};
+use crate::byline::{follow_control, verified};
 use crate::options::{self, Answer};
 use crate::plan::Plan;
 use alloc::string::String;
 use vitrine_core::field::{is_id, is_placement};
+use vitrine_core::follow::intent_url;
 use vitrine_core::item::{Item, StockState};
 use vitrine_core::json::Node;
 use vitrine_core::link::{canonicalize, prefers_app, resolve};

@@ -11,11 +11,12 @@
 //! state once shown), the URL to `fetch`, the `creator` id, the `problem`
 //! for the console, and the `intent` URL a click adds its nonce to.
 
-use crate::byline::{followers, intent_url, verified};
+use crate::byline::{followers, verified};
 use crate::options::{self, Answer};
 use crate::plan::Plan;
 use alloc::string::String;
 use vitrine_core::field::is_id;
+use vitrine_core::follow::intent_url;
 use vitrine_core::follow::{FollowEvent, FollowState};
 use vitrine_core::item::{Creator, CREATOR};
 use vitrine_core::json::Node;

@@ -14,10 +14,11 @@
 //! `open`, then each recommendation on screen as `item creator`, the quoted
 //! one first.
 
-use crate::byline::{follow_control, followers, intent_url, verified};
+use crate::byline::{follow_control, followers, verified};
 use crate::options::{self, Answer};
 use crate::plan::Plan;
 use alloc::string::String;
+use vitrine_core::follow::intent_url;
 use vitrine_core::json::Node;
 use vitrine_core::locale::{push_decimal, Locale};
 use vitrine_core::plan::ProofField;

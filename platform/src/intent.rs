@@ -8,40 +8,34 @@
 //! reader's cookie (`SameSite=Lax` keeps it off cross-site POSTs anyway).
 
 use crate::accounts::{
-    csrf_ok, csrf_token, new_session_token, session_cookie, session_from_cookies, session_key,
-    verify_password, SESSION_COOKIE, SESSION_SECONDS,
+    new_session_token, session_cookie, session_key, verify_password, SESSION_COOKIE,
+    SESSION_SECONDS,
 };
-use crate::api::{base_url, blocking, ApiError, AppState};
-use crate::store::{now_ms, CreatorRow, ReaderRow};
+use crate::app::{base_url, blocking, AppState};
+use crate::auth::{CsrfForm, Posted, SameSite, SignedIn};
+use crate::error::ApiError;
+use crate::html::{grouped, page, Head};
+use crate::store::{now_ms, CreatorRow};
 use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::HashMap;
 use vitrine_core::field::is_id;
 use vitrine_core::follow::{intent_for_answer, intent_url};
 
-/// HTML-escapes text for element content and quoted attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{}</title><link rel="icon" href="/favicon.svg"><link rel="stylesheet" href="/intent.css"><script src="/intent.js" defer></script></head><body><main>{body}</main></body></html>"#,
-        esc(title)
+/// An intent page: the intent's style and its only script.
+fn intent_page(title: &str, body: Markup) -> Response {
+    page(
+        title,
+        Head::Classic {
+            style: "/intent.css",
+            script: "/intent.js",
+        },
+        html! { main { (body) } },
     )
+    .into_response()
 }
 
 /// A nonce as the SDK makes them.
@@ -69,9 +63,7 @@ pub struct Intent {
 impl Intent {
     fn check(&self) -> Result<(), ApiError> {
         if !is_id(&self.creator) || !is_nonce(&self.nonce) || !is_origin(&self.origin) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
+            return Err(ApiError::bad_request(
                 "creator, nonce (8 to 64 letters, digits, - or _) and origin (scheme://host[:port]) are required",
             ));
         }
@@ -83,96 +75,58 @@ impl Intent {
     }
 }
 
-/// The signed-in account, and its session key.
-pub(crate) async fn reader(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<(ReaderRow, String)>, ApiError> {
-    let Some(token) = headers
-        .get(header::COOKIE)
-        .and_then(|c| c.to_str().ok())
-        .and_then(session_from_cookies)
-    else {
-        return Ok(None);
-    };
-    let key = session_key(token);
-    let lookup = key.clone();
-    let reader = blocking(state, move |s| s.session_reader(&lookup, now_ms())).await?;
-    Ok(reader.map(|r| (r, key)))
-}
-
 async fn creator(state: &AppState, id: &str) -> Result<CreatorRow, ApiError> {
     let id = id.to_owned();
     blocking(state, move |s| s.creator(&id))
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such creator"))
+        .ok_or_else(|| ApiError::not_found("no such creator"))
 }
 
-fn creator_card(c: &CreatorRow, base: &str) -> String {
-    let verified = if c.verified {
-        r#"<span class="verified" title="已认证 Verified" aria-label="已认证">✓</span>"#
-    } else {
-        ""
-    };
-    format!(
-        r#"<img class="avatar" src="{base}{}" alt=""><h1>{}{verified}</h1><p class="bio">{}</p><p class="count">{} 位关注者 · followers</p>"#,
-        esc(&c.avatar_path),
-        esc(&c.name),
-        esc(&c.bio),
-        grouped(c.followers)
-    )
-}
-
-/// `128400` as `128,400`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+fn creator_card(c: &CreatorRow, base: &str) -> Markup {
+    html! {
+        img class="avatar" src={ (base) (c.avatar_path) } alt="";
+        h1 {
+            (c.name)
+            @if c.verified {
+                span class="verified" title="已认证 Verified" aria-label="已认证" { "✓" }
+            }
         }
-        out.push(d);
+        p class="bio" { (c.bio) }
+        p class="count" { (grouped(c.followers)) " 位关注者 · followers" }
     }
-    out
 }
 
 /// The element `intent.js` reads to post the result to the opener.
-fn result(intent: &Intent, state: &str, text: &str) -> String {
-    format!(
-        r#"<p id="result" class="done" data-creator="{}" data-nonce="{}" data-origin="{}" data-state="{state}">{}</p>"#,
-        esc(&intent.creator),
-        esc(&intent.nonce),
-        esc(&intent.origin),
-        esc(text)
-    )
+fn result(intent: &Intent, state: &str, text: &str) -> Markup {
+    html! {
+        p id="result" class="done" data-creator=(intent.creator) data-nonce=(intent.nonce)
+            data-origin=(intent.origin) data-state=(state) { (text) }
+    }
 }
 
-fn follow_form(intent: &Intent, csrf: &str, action: &str, label: &str, class: &str) -> String {
-    format!(
-        r#"<form method="post" action="/intent/follow"><input type="hidden" name="creator" value="{}"><input type="hidden" name="nonce" value="{}"><input type="hidden" name="origin" value="{}"><input type="hidden" name="csrf" value="{}"><input type="hidden" name="action" value="{action}"><button class="{class}">{}</button></form>"#,
-        esc(&intent.creator),
-        esc(&intent.nonce),
-        esc(&intent.origin),
-        esc(csrf),
-        esc(label)
-    )
+fn follow_form(intent: &Intent, csrf: &str, action: &str, label: &str, class: &str) -> Markup {
+    html! {
+        form method="post" action="/intent/follow" {
+            input type="hidden" name="creator" value=(intent.creator);
+            input type="hidden" name="nonce" value=(intent.nonce);
+            input type="hidden" name="origin" value=(intent.origin);
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="action" value=(action);
+            button class=(class) { (label) }
+        }
+    }
 }
 
 /// What a signed-in reader can do: following already (the answer for the
 /// opener, and Unfollow, which happens only here), or Follow.
-fn follow_controls(intent: &Intent, csrf: &str, following: bool) -> String {
-    if following {
-        let mut html = result(intent, "following", "已关注 · Following");
-        html.push_str(&follow_form(
-            intent,
-            csrf,
-            "unfollow",
-            "取消关注 · Unfollow",
-            "quiet",
-        ));
-        html
-    } else {
-        follow_form(intent, csrf, "follow", "关注 · Follow", "")
+fn follow_controls(intent: &Intent, csrf: &str, following: bool) -> Markup {
+    html! {
+        @if following {
+            (result(intent, "following", "已关注 · Following"))
+            (follow_form(intent, csrf, "unfollow", "取消关注 · Unfollow", "quiet"))
+        } @else {
+            (follow_form(intent, csrf, "follow", "关注 · Follow", ""))
+        }
     }
 }
 
@@ -180,35 +134,32 @@ fn follow_controls(intent: &Intent, csrf: &str, following: bool) -> String {
 pub async fn show(
     State(state): State<AppState>,
     Query(intent): Query<Intent>,
+    reader: Option<SignedIn>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     intent.check()?;
     let c = creator(&state, &intent.creator).await?;
     let base = base_url(&headers);
-    let mut body = creator_card(&c, &base);
-    match reader(&state, &headers).await? {
+    let controls = match reader {
         None => {
             let mut next = String::from("/signin?next=");
             vitrine_core::url::push_encoded(&mut next, &intent.query());
-            body.push_str(&format!(
-                r#"<a class="button" href="{}">登录后关注 · Sign in to follow</a>"#,
-                esc(&next)
-            ));
+            html! { a class="button" href=(next) { "登录后关注 · Sign in to follow" } }
         }
-        Some((r, key)) => {
-            let (reader_id, creator_id) = (r.id.clone(), c.id.clone());
+        Some(reader) => {
+            let (reader_id, creator_id) = (reader.account.id.clone(), c.id.clone());
             let following =
                 blocking(&state, move |s| s.is_following(&reader_id, &creator_id)).await?;
-            let csrf = csrf_token(&state.secret, &key);
-            body.push_str(&follow_controls(&intent, &csrf, following));
-            body.push_str(&format!(
-                r#"<p class="who">{} · {}</p>"#,
-                esc(&r.name),
-                esc(&r.email)
-            ));
+            html! {
+                (follow_controls(&intent, &reader.csrf(&state), following))
+                p class="who" { (reader.account.name) " · " (reader.account.email) }
+            }
         }
-    }
-    Ok(Html(page(&format!("关注 {}", c.name), &body)).into_response())
+    };
+    Ok(intent_page(
+        &format!("关注 {}", c.name),
+        html! { (creator_card(&c, &base)) (controls) },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -220,70 +171,31 @@ pub struct FollowForm {
     action: String,
 }
 
-/// Refuses a request another site made: browsers say so in `Sec-Fetch-Site`
-/// and `Origin`; a request that carries neither must still hold the CSRF
-/// token, which only this platform's page has.
-pub(crate) fn same_site_only(headers: &HeaderMap) -> Result<(), ApiError> {
-    let forbidden = || {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross_site",
-            "this must come from the platform's own page",
-        )
-    };
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" {
-            return Err(forbidden());
-        }
+impl CsrfForm for FollowForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        if origin != base_url(headers) {
-            return Err(forbidden());
-        }
-    }
-    Ok(())
 }
 
 /// `POST /intent/follow`: the reader's own click.
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<FollowForm>,
+    Posted { by: reader, form }: Posted<FollowForm>,
 ) -> Result<Response, ApiError> {
-    same_site_only(&headers)?;
     let intent = Intent {
         creator: form.creator,
         nonce: form.nonce,
         origin: form.origin,
     };
     intent.check()?;
-    let Some((r, key)) = reader(&state, &headers).await? else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "signed_out",
-            "sign in first",
-        ));
-    };
-    if !csrf_ok(&state.secret, &key, &form.csrf) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "the form's token is missing or wrong",
-        ));
-    }
     let c = creator(&state, &intent.creator).await?;
     let follow = match form.action.as_str() {
         "follow" => true,
         "unfollow" => false,
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "action must be follow or unfollow",
-            ))
-        }
+        _ => return Err(ApiError::bad_request("action must be follow or unfollow")),
     };
-    let (reader_id, creator_id) = (r.id.clone(), c.id.clone());
+    let (reader_id, creator_id) = (reader.account.id.clone(), c.id.clone());
     blocking(&state, move |s| {
         if follow {
             s.follow(&reader_id, &creator_id)
@@ -294,13 +206,14 @@ pub async fn submit(
     .await?;
     let c = creator(&state, &intent.creator).await?;
     let base = base_url(&headers);
-    let csrf = csrf_token(&state.secret, &key);
-    let mut body = creator_card(&c, &base);
-    if !follow {
-        body.push_str(&result(&intent, "not_following", "已取消关注 · Unfollowed"));
-    }
-    body.push_str(&follow_controls(&intent, &csrf, follow));
-    Ok(Html(page(&format!("关注 {}", c.name), &body)).into_response())
+    let body = html! {
+        (creator_card(&c, &base))
+        @if !follow {
+            (result(&intent, "not_following", "已取消关注 · Unfollowed"))
+        }
+        (follow_controls(&intent, &reader.csrf(&state), follow))
+    };
+    Ok(intent_page(&format!("关注 {}", c.name), body))
 }
 
 /// A same-origin path to return to after signing in (never another site).
@@ -311,22 +224,27 @@ fn safe_next(next: Option<&String>) -> String {
     }
 }
 
-fn signin_page(next: &str, error: Option<&str>) -> String {
-    let error = error
-        .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, esc(e)))
-        .unwrap_or_default();
-    page(
+fn signin_page(next: &str, error: Option<&str>) -> Response {
+    intent_page(
         "登录 · Sign in",
-        &format!(
-            r#"<h1>登录 · Sign in</h1>{error}<form method="post" action="/signin"><input type="hidden" name="next" value="{}"><label>邮箱 · Email<input type="email" name="email" autocomplete="username" required></label><label>密码 · Password<input type="password" name="password" autocomplete="current-password" required></label><button>登录 · Sign in</button></form>"#,
-            esc(next)
-        ),
+        html! {
+            h1 { "登录 · Sign in" }
+            @if let Some(error) = error {
+                p class="error" role="alert" { (error) }
+            }
+            form method="post" action="/signin" {
+                input type="hidden" name="next" value=(next);
+                label { "邮箱 · Email" input type="email" name="email" autocomplete="username" required; }
+                label { "密码 · Password" input type="password" name="password" autocomplete="current-password" required; }
+                button { "登录 · Sign in" }
+            }
+        },
     )
 }
 
 /// `GET /signin?next=/…`.
-pub async fn signin_form(Query(query): Query<HashMap<String, String>>) -> Html<String> {
-    Html(signin_page(&safe_next(query.get("next")), None))
+pub async fn signin_form(Query(query): Query<HashMap<String, String>>) -> Response {
+    signin_page(&safe_next(query.get("next")), None)
 }
 
 #[derive(Deserialize)]
@@ -339,10 +257,10 @@ pub struct SigninForm {
 /// `POST /signin`: checks the password, starts a session, returns to `next`.
 pub async fn signin(
     State(state): State<AppState>,
+    _: SameSite,
     headers: HeaderMap,
     Form(form): Form<SigninForm>,
 ) -> Result<Response, ApiError> {
-    same_site_only(&headers)?;
     let next = safe_next(form.next.as_ref());
     let email = form.email.trim().to_lowercase();
     let reader = blocking(&state, move |s| s.reader_by_email(&email)).await?;
@@ -358,14 +276,9 @@ pub async fn signin(
         None => None,
     };
     let Some(reader) = ok else {
-        return Ok((
-            StatusCode::UNAUTHORIZED,
-            Html(signin_page(
-                &next,
-                Some("邮箱或密码不对 · Email or password is wrong"),
-            )),
-        )
-            .into_response());
+        let mut page = signin_page(&next, Some("邮箱或密码不对 · Email or password is wrong"));
+        *page.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(page);
     };
     let token = new_session_token();
     let key = session_key(&token);
@@ -374,13 +287,8 @@ pub async fn signin(
     let https = headers
         .get("x-forwarded-proto")
         .is_some_and(|p| p == "https");
-    let cookie = HeaderValue::from_str(&session_cookie(&token, https)).map_err(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "cookie",
-            "cannot set the session",
-        )
-    })?;
+    let cookie = HeaderValue::from_str(&session_cookie(&token, https))
+        .map_err(|_| ApiError::internal("cookie", "cannot set the session"))?;
     let location = HeaderValue::from_str(&next).unwrap_or(HeaderValue::from_static("/"));
     Ok((
         StatusCode::SEE_OTHER,
@@ -398,18 +306,13 @@ pub struct SignoutForm {
 /// with its CSRF token), then offers to sign in again.
 pub async fn signout(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SameSite,
+    reader: Option<SignedIn>,
     Form(form): Form<SignoutForm>,
 ) -> Result<Response, ApiError> {
-    same_site_only(&headers)?;
-    if let Some((_, key)) = reader(&state, &headers).await? {
-        if !csrf_ok(&state.secret, &key, &form.csrf) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "csrf",
-                "the form's token is missing or wrong",
-            ));
-        }
+    if let Some(reader) = reader {
+        reader.check_csrf(&state, &form.csrf)?;
+        let key = reader.key;
         blocking(&state, move |s| s.end_session(&key)).await?;
     }
     let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0");
@@ -447,23 +350,8 @@ pub async fn style() -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escaping_leaves_no_markup() {
-        assert_eq!(
-            esc(r#"<img src=x onerror="a('b')">&"#),
-            "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;"
-        );
-    }
-
-    #[test]
-    fn counts_are_grouped_by_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(8930), "8,930");
-        assert_eq!(grouped(128400), "128,400");
-        assert_eq!(grouped(1234567), "1,234,567");
-    }
+    use crate::testing::{app_and_store, csrf_in, followers, send};
+    use axum::http::StatusCode;
 
     #[test]
     fn only_same_origin_paths_are_returned_to() {
@@ -488,5 +376,177 @@ mod tests {
         assert!(is_nonce("abcd1234"));
         assert!(!is_nonce("short"));
         assert!(!is_nonce("has space 123"));
+    }
+
+    #[tokio::test]
+    async fn a_reader_signs_in_and_follows_once_on_the_platforms_own_page() {
+        let (app, _) = app_and_store();
+        let intent =
+            "/intent/follow?creator=cr_chenmo&nonce=n0nce-123&origin=http%3A%2F%2Fblog.example";
+        let (status, headers, html) = send(&app, "GET", intent, &[], None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self' 'wasm-unsafe-eval'"));
+        assert!(
+            html.contains("陈默") && html.contains("8,930 位关注者"),
+            "who you are about to follow"
+        );
+        assert!(
+            html.contains(r#"href="/signin?next=%2Fintent%2Ffollow%3Fcreator%3Dcr_chenmo"#),
+            "asks to sign in"
+        );
+        assert!(
+            !html.contains(r#"name="csrf""#),
+            "no follow form before signing in"
+        );
+
+        let form = "email=xiaowang%40vitrine.demo&password=wrong&next=%2F";
+        assert_eq!(
+            send(
+                &app,
+                "POST",
+                "/signin",
+                &[("sec-fetch-site", "same-origin")],
+                Some(form)
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        let form = format!(
+            "email=XiaoWang%40vitrine.demo&password=vitrine-demo&next={}",
+            intent
+                .replace('%', "%25")
+                .replace('/', "%2F")
+                .replace('?', "%3F")
+                .replace('&', "%26")
+                .replace('=', "%3D")
+        );
+        let (status, headers, _) = send(
+            &app,
+            "POST",
+            "/signin",
+            &[("sec-fetch-site", "same-origin")],
+            Some(&form),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers["location"], intent);
+        let set_cookie = headers["set-cookie"].to_str().unwrap();
+        assert!(
+            set_cookie.contains("; HttpOnly; SameSite=Lax; Path=/"),
+            "{set_cookie}"
+        );
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+        let (_, _, html) = send(&app, "GET", intent, &[("cookie", &cookie)], None).await;
+        assert!(html.contains("小王"), "signed in as");
+        let csrf = csrf_in(&html);
+        let before = followers(&app, "cr_chenmo").await;
+        let follow = format!("creator=cr_chenmo&nonce=n0nce-123&origin=http%3A%2F%2Fblog.example&csrf={csrf}&action=follow");
+        for _ in 0..2 {
+            let (status, _, html) = send(
+                &app,
+                "POST",
+                "/intent/follow",
+                &[
+                    ("cookie", &cookie),
+                    ("sec-fetch-site", "same-origin"),
+                    ("origin", "http://127.0.0.1:9999"),
+                ],
+                Some(&follow),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(html.contains(r#"id="result""#) && html.contains(r#"data-state="following""#));
+            assert!(
+                html.contains(r#"data-nonce="n0nce-123""#)
+                    && html.contains(r#"data-origin="http://blog.example""#)
+            );
+        }
+        assert_eq!(
+            followers(&app, "cr_chenmo").await,
+            before + 1,
+            "following twice is one follow"
+        );
+        let (_, _, again) = send(&app, "GET", intent, &[("cookie", &cookie)], None).await;
+        assert!(
+            again.contains(r#"data-state="following""#) && again.contains("取消关注"),
+            "unfollow is on the platform's page"
+        );
+    }
+
+    #[tokio::test]
+    async fn forged_follows_are_refused() {
+        let (app, _) = app_and_store();
+        let form = "email=alex%40vitrine.demo&password=vitrine-demo&next=%2F";
+        let (_, headers, _) = send(&app, "POST", "/signin", &[], Some(form)).await;
+        let cookie = headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let intent =
+            "/intent/follow?creator=cr_mayachen&nonce=n0nce-456&origin=http%3A%2F%2Fblog.example";
+        let csrf = csrf_in(
+            &send(&app, "GET", intent, &[("cookie", &cookie)], None)
+                .await
+                .2,
+        );
+        let before = followers(&app, "cr_mayachen").await;
+        let body = |token: &str| {
+            format!("creator=cr_mayachen&nonce=n0nce-456&origin=http%3A%2F%2Fblog.example&csrf={token}&action=follow")
+        };
+        type Case<'a> = (&'a [(&'a str, &'a str)], String, StatusCode);
+        let cases: [Case; 5] = [
+            // A cross-site form post, even with the reader's cookie and a real token.
+            (
+                &[("cookie", &cookie), ("sec-fetch-site", "cross-site")],
+                body(&csrf),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                &[("cookie", &cookie), ("origin", "https://evil.example")],
+                body(&csrf),
+                StatusCode::FORBIDDEN,
+            ),
+            // No token, or another session's.
+            (
+                &[("cookie", &cookie), ("sec-fetch-site", "same-origin")],
+                body(""),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                &[("cookie", &cookie), ("sec-fetch-site", "same-origin")],
+                body(&"0".repeat(64)),
+                StatusCode::FORBIDDEN,
+            ),
+            // No session.
+            (
+                &[("sec-fetch-site", "same-origin")],
+                body(&csrf),
+                StatusCode::UNAUTHORIZED,
+            ),
+        ];
+        for (headers, form, expected) in cases {
+            let (status, _, text) =
+                send(&app, "POST", "/intent/follow", headers, Some(&form)).await;
+            assert_eq!(status, expected, "{headers:?}: {text}");
+        }
+        assert_eq!(
+            followers(&app, "cr_mayachen").await,
+            before,
+            "no forgery followed"
+        );
+        // The result may only be posted to a real origin.
+        let bad = "/intent/follow?creator=cr_mayachen&nonce=n0nce-456&origin=*";
+        assert_eq!(
+            send(&app, "GET", bad, &[], None).await.0,
+            StatusCode::BAD_REQUEST
+        );
     }
 }

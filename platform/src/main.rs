@@ -4,20 +4,29 @@
 //! seeded on first start.
 
 mod accounts;
-mod api;
+mod app;
+mod auth;
 mod collector;
 mod config;
 mod dashboard;
+mod error;
+mod events;
+mod html;
 mod intent;
+mod items;
 mod links;
 mod media;
 mod partners;
 mod profile;
 mod proof;
+mod redirect;
 mod report;
+mod routes;
 mod seed;
 mod store;
 mod studio;
+#[cfg(test)]
+mod testing;
 
 use std::sync::Arc;
 
@@ -47,8 +56,8 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let secret = links::Secret::load_or_create(&config.data)?;
     let registry = partners::load(&config.data)?;
-    let state = api::AppState::new(Arc::new(store), secret, registry);
-    let app = api::router(state, &config.www, &config.pkg);
+    let state = app::AppState::new(Arc::new(store), secret, registry);
+    let app = routes::router(state, &config.www, &config.pkg);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     println!("vitrine-platform: serving on http://{addr}/");

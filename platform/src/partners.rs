@@ -12,7 +12,17 @@
 
 use std::path::Path;
 use vitrine_core::json::Node;
+use vitrine_core::link::canonicalize;
 use vitrine_core::partner::{Registry, Rule};
+use vitrine_core::whatwg::UrlCrate;
+
+/// The product a store link is about, by this platform's partners: the key
+/// every form of the product's link shares (`None` for a refused link).
+pub fn product_of(link: &str, registry: &Registry) -> Option<String> {
+    canonicalize(link, &UrlCrate, registry)
+        .ok()
+        .map(|c| vitrine_core::proof::product_key(&c, registry))
+}
 
 pub fn load(dir: &Path) -> Result<Registry, String> {
     let path = dir.join("partners.json");

@@ -3,7 +3,9 @@
 //! the same link rules as the card's, so every form of its link (mobile,
 //! http, tracking noise, a variant) meets the same recommendations.
 
-use crate::api::{base_url, blocking, wire_item, ApiError, AppState};
+use crate::app::{base_url, blocking, AppState};
+use crate::error::ApiError;
+use crate::items::wire_item;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,13 +35,7 @@ pub async fn proof(
             .find(|(_, rule)| *rule.key == **partner)
             .map(|(_, rule)| rule.canonical_url(item, None))
             .unwrap_or_default(),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "give url, or partner and item",
-            ))
-        }
+        _ => return Err(ApiError::bad_request("give url, or partner and item")),
     };
     let body = match canonicalize(&link, &UrlCrate, &state.registry) {
         // Not a product any partner sells: nobody recommends it.
@@ -108,7 +104,7 @@ fn cacheable(headers: &HeaderMap, body: &Value) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use crate::api::tests::{app_and_store, send};
+    use crate::testing::{app_and_store, send};
     use axum::http::StatusCode;
     use serde_json::Value;
 

@@ -1,10 +1,10 @@
 //! `GET /v1/reports`: what a creator's, an item's or a placement's
 //! recommendations did, per minute, hour or day, and in total.
 
-use crate::api::{blocking, ApiError, AppState};
+use crate::app::{blocking, AppState};
+use crate::error::ApiError;
 use crate::store::{now_ms, BucketCount, GroupBy, ReportFilter};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -12,10 +12,6 @@ use vitrine_core::field::is_id;
 
 /// Most buckets in one report.
 pub const MAX_BUCKETS: i64 = 2000;
-
-fn bad(reason: &str) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", reason)
-}
 
 /// Counts, and the rates derived from them.
 #[derive(Clone, Copy, Default, Debug, PartialEq)]
@@ -96,35 +92,35 @@ pub async fn report(
     .flatten()
     .collect();
     let [filter] = <[ReportFilter; 1]>::try_from(filters)
-        .map_err(|_| bad("give exactly one of creator, item or placement"))?;
+        .map_err(|_| ApiError::bad_request("give exactly one of creator, item or placement"))?;
     let valid = match &filter {
         ReportFilter::Creator(v) | ReportFilter::Item(v) => is_id(v),
         ReportFilter::Placement(v) => !v.is_empty() && v.len() <= 128,
     };
     if !valid {
-        return Err(bad("the creator, item or placement is not a valid id"));
+        return Err(ApiError::bad_request(
+            "the creator, item or placement is not a valid id",
+        ));
     }
     let bucket_ms: i64 = match q.get("bucket").map(String::as_str).unwrap_or("hour") {
         "minute" => 60_000,
         "hour" => 3_600_000,
         "day" => 86_400_000,
-        _ => return Err(bad("bucket must be minute, hour or day")),
+        _ => return Err(ApiError::bad_request("bucket must be minute, hour or day")),
     };
     let time = |key: &str, default: i64| match q.get(key) {
         None => Ok(default),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|t| *t >= 0)
-            .ok_or_else(|| bad("from and to must be milliseconds since the epoch")),
+        Some(v) => v.parse::<i64>().ok().filter(|t| *t >= 0).ok_or_else(|| {
+            ApiError::bad_request("from and to must be milliseconds since the epoch")
+        }),
     };
     let to = time("to", now_ms() + 1)?;
     let from = time("from", to - 86_400_000)?;
     if from >= to {
-        return Err(bad("from must be before to"));
+        return Err(ApiError::bad_request("from must be before to"));
     }
     if (to - from) / bucket_ms > MAX_BUCKETS {
-        return Err(bad(
+        return Err(ApiError::bad_request(
             "too many buckets: use a wider bucket or a shorter range",
         ));
     }
@@ -132,7 +128,7 @@ pub async fn report(
         None => None,
         Some("item") => Some(GroupBy::Item),
         Some("placement") => Some(GroupBy::Placement),
-        Some(_) => return Err(bad("by must be item or placement")),
+        Some(_) => return Err(ApiError::bad_request("by must be item or placement")),
     };
     let (rows, grouped) = blocking(&state, move |s| {
         let grouped = by
@@ -162,4 +158,139 @@ pub async fn report(
             .collect();
     }
     Ok(Json(answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{app_and_store, event, get, post_events};
+    use axum::http::StatusCode;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn reports_count_per_bucket_and_in_total_with_rates() {
+        let (app, _) = app_and_store();
+        let minute = 60_000;
+        let t0 = (crate::store::now_ms() / minute - 5) * minute; // a whole minute, 5 minutes ago
+        let at = |id: u32, kind: &str, ts: i64| {
+            let mut e = event(id, kind);
+            e["ts"] = json!(ts);
+            e
+        };
+        let mut follow = at(6, "follow_confirmed", t0 + minute + 5);
+        follow.as_object_mut().unwrap().remove("click");
+        let batch = json!([
+            at(1, "impression", t0 + 1),
+            at(2, "impression", t0 + 2),
+            at(3, "impression", t0 + minute + 1),
+            at(4, "viewable_impression", t0 + 3),
+            at(5, "viewable_impression", t0 + minute + 2),
+            follow,
+        ]);
+        assert_eq!(
+            post_events(&app, "text/plain", &batch.to_string()).await.1["accepted"],
+            6
+        );
+        // One click through the redirect, and the beacon for that same click.
+        let (_, _, minted) =
+            get(&app, "/v1/items/itm_oolong_tea/link?placement=blog.example").await;
+        let path = minted["url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("http://127.0.0.1:9999")
+            .unwrap()
+            .to_owned();
+        assert_eq!(get(&app, &path).await.0, StatusCode::FOUND);
+        let mut click = event(7, "click");
+        click["click"] = minted["click_id"].clone();
+        post_events(&app, "text/plain", &json!([click]).to_string()).await;
+
+        let to = crate::store::now_ms() + 1;
+        let uri = format!("/v1/reports?item=itm_oolong_tea&from={t0}&to={to}&bucket=minute");
+        let (status, _, report) = get(&app, &uri).await;
+        assert_eq!(status, StatusCode::OK);
+        let totals = &report["totals"];
+        assert_eq!(
+            (
+                totals["impressions"].as_u64(),
+                totals["viewable_impressions"].as_u64()
+            ),
+            (Some(3), Some(2))
+        );
+        assert_eq!(
+            (totals["clicks"].as_u64(), totals["follows"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert!((totals["viewability"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        assert!(
+            (totals["ctr"].as_f64().unwrap() - 0.5).abs() < 1e-9,
+            "clicks per viewable impression"
+        );
+        let first = &report["buckets"][0];
+        assert_eq!(
+            (
+                first["start"].as_i64(),
+                first["impressions"].as_u64(),
+                first["viewable_impressions"].as_u64()
+            ),
+            (Some(t0), Some(2), Some(1))
+        );
+        let second = &report["buckets"][1];
+        assert_eq!(
+            (
+                second["start"].as_i64(),
+                second["impressions"].as_u64(),
+                second["follows"].as_u64()
+            ),
+            (Some(t0 + minute), Some(1), Some(1))
+        );
+        // By creator and by placement, the same events.
+        let (_, _, by_creator) = get(
+            &app,
+            &format!("/v1/reports?creator=cr_chenmo&from={t0}&to={to}"),
+        )
+        .await;
+        assert_eq!(by_creator["totals"]["impressions"], 3);
+        let (_, _, by_placement) = get(
+            &app,
+            &format!("/v1/reports?placement=blog.example&from={t0}&to={to}&bucket=day"),
+        )
+        .await;
+        assert_eq!(by_placement["totals"]["clicks"], 1);
+    }
+
+    #[tokio::test]
+    async fn report_parameters_are_checked() {
+        let (app, _) = app_and_store();
+        for (query, reason) in [
+            ("", "give exactly one of creator, item or placement"),
+            (
+                "?item=itm_a&creator=cr_b",
+                "give exactly one of creator, item or placement",
+            ),
+            (
+                "?item=bad%20id",
+                "the creator, item or placement is not a valid id",
+            ),
+            (
+                "?item=itm_a&bucket=week",
+                "bucket must be minute, hour or day",
+            ),
+            (
+                "?item=itm_a&from=x",
+                "from and to must be milliseconds since the epoch",
+            ),
+            ("?item=itm_a&from=10&to=5", "from must be before to"),
+            (
+                "?item=itm_a&from=0&to=999999999999&bucket=minute",
+                "too many buckets: use a wider bucket or a shorter range",
+            ),
+        ] {
+            let (status, _, body) = get(&app, &format!("/v1/reports{query}")).await;
+            assert_eq!(
+                (status, body["reason"].as_str()),
+                (StatusCode::BAD_REQUEST, Some(reason)),
+                "{query}"
+            );
+        }
+    }
 }

@@ -149,7 +149,7 @@ pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
     // Demo items added since the database was made.
     for i in items() {
         if store.studio_item(&i.id)?.is_none() && store.creator(&i.creator_id)?.is_some() {
-            let product = crate::api::product_of(&i.store_url, &Registry::new(None));
+            let product = crate::partners::product_of(&i.store_url, &Registry::new(None));
             store.save_item(&i, product.as_deref())?;
         }
     }

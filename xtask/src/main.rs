@@ -9,6 +9,8 @@
 
 mod browser_bench;
 mod collector_bench;
+#[cfg(test)]
+mod layers;
 mod platform;
 mod tools;
 
@@ -20,7 +22,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   build            build the npm package into pkg/ (wasm-bindgen glue, wasm-opt'd .wasm, types)
   demo [ADDR]      build, then serve the demo on ADDR (default 127.0.0.1:8080) with a seeded database
-  test             every test: fmt, clippy, native, wasm in Chromium, end-to-end in Chromium
+  test [PART]      every test: fmt, clippy, native, the shell's units, wasm in Chromium,
+                   end-to-end in Chromium; `cargo xtask test help` lists the parts
   bench            build, then measure: shipped bytes (and a peer's), collector throughput,
                    time to first card against a plain-JS floor, many cards, layout shift";
 
@@ -31,7 +34,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("build") => build().map(|_| ()),
         Some("demo") => demo(args.get(1).map(String::as_str).unwrap_or("127.0.0.1:8080")),
-        Some("test") => test(),
+        Some("test") => test(&args[1..]),
         Some("bench") => bench(),
         _ => Err(USAGE.to_string()),
     };
@@ -279,9 +282,46 @@ fn demo(listen: &str) -> Result {
         .arg(root.join("pkg")))
 }
 
-fn test() -> Result {
-    tools::ensure_test_tools()?;
-    let root = root();
+/// The parts of `cargo xtask test`, in the order the whole run takes them;
+/// `cargo xtask test PART [ARGS]` runs one.
+const TEST_PARTS: &str = "parts of `cargo xtask test` (each runnable alone):
+  lint                  cargo fmt --check, clippy (native, wasm as tested, each shipped wasm build)
+  native [ARGS]         cargo test --workspace [ARGS] (core, SDK plans, platform, xtask)
+  shell [FILE]          the JS shell's unit tests (node:test, tests/shell/)
+  wasm                  the SDK's browser seam, compiled to wasm, in headless Chromium
+  e2e [FILE...] [-- ARGS]  build, start the platform, run the end-to-end suites in Chromium
+                        (all, or e.g. `card` / `tests/e2e/card.test.mjs`; ARGS go to node --test,
+                        e.g. `-- --test-name-pattern=layout`)
+  bench                 the benchmark harness in its quick mode (it must keep working)";
+
+fn test(args: &[String]) -> Result {
+    let (part, rest) = match args.split_first() {
+        Some((part, rest)) => (part.as_str(), rest),
+        None => ("all", &[][..]),
+    };
+    match part {
+        "all" => {
+            tools::ensure_test_tools()?;
+            test_lint()?;
+            test_native(&[])?;
+            test_shell(&[])?;
+            test_wasm()?;
+            test_e2e(&[])?;
+            test_bench()?;
+            eprintln!("xtask: all tests passed");
+            Ok(())
+        }
+        "lint" => tools::ensure_build_tools().and_then(|_| test_lint()),
+        "native" => test_native(rest),
+        "shell" => test_shell(rest),
+        "wasm" => tools::ensure_test_tools().and_then(|_| test_wasm()),
+        "e2e" => tools::ensure_test_tools().and_then(|_| test_e2e(rest)),
+        "bench" => tools::ensure_test_tools().and_then(|_| test_bench()),
+        _ => Err(TEST_PARTS.to_string()),
+    }
+}
+
+fn test_lint() -> Result {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     // Lints for native code, for the wasm as tests build it (with std), and
     // for each wasm build as it ships (no std, `standalone`).
@@ -302,9 +342,30 @@ fn test() -> Result {
             .args(target)
             .args(["--", "-D", "warnings"]))?;
     }
-    // Native: the core, the platform, xtask.
-    run(cargo().args(["test", "--workspace"]))?;
-    // The DOM layer, compiled to wasm, in headless Chromium.
+    Ok(())
+}
+
+/// Native: the core, the SDK's plans, the platform, xtask.
+fn test_native(args: &[String]) -> Result {
+    run(cargo().args(["test", "--workspace"]).args(args))
+}
+
+/// The shell's pure parts, in node (no browser, no build).
+fn test_shell(files: &[String]) -> Result {
+    let dir = root().join("tests/shell");
+    let files: Vec<PathBuf> = if files.is_empty() {
+        suites(&dir, ".test.mjs")?
+    } else {
+        files.iter().map(|f| suite_path(&dir, f)).collect()
+    };
+    if files.is_empty() {
+        return Ok(());
+    }
+    run(Command::new("node").arg("--test").args(&files))
+}
+
+/// The DOM layer, compiled to wasm, in headless Chromium.
+fn test_wasm() -> Result {
     run(cargo()
         .args([
             "test",
@@ -320,30 +381,75 @@ fn test() -> Result {
             tools::wasm_bindgen_test_runner(),
         )
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
-    // End to end: the built package, served by the platform, in Chromium.
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
+}
+
+/// End to end: the built package, served by the platform, in Chromium.
+/// `args`: suite files (or their names: `card`), then after `--` what
+/// node's test runner is given.
+fn test_e2e(args: &[String]) -> Result {
+    let root = root();
+    let e2e = root.join("tests/e2e");
+    let (files, node_args) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (args, &[][..]),
+    };
+    let suites: Vec<PathBuf> = if files.is_empty() {
+        suites(&e2e, ".test.mjs")?
+    } else {
+        files.iter().map(|f| suite_path(&e2e, f)).collect()
+    };
+    if let Some(missing) = suites.iter().find(|s| !s.exists()) {
+        return Err(format!("no such suite: {}", missing.display()));
+    }
     build()?;
     run(cargo().args(["build", "--package", "vitrine-platform"]))?;
     let server = platform::Platform::start(&root.join("target/debug/vitrine-platform"))?;
-    let e2e = root.join("tests/e2e");
-    let mut suites: Vec<_> = std::fs::read_dir(&e2e)
-        .map_err(|e| e.to_string())?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
-        .collect();
-    suites.sort();
     let result = run(Command::new("node")
         .args(["--test", "--test-concurrency=1"])
+        .args(node_args)
         .args(&suites)
         .env("VITRINE_URL", &server.url)
         .env("VITRINE_ARTIFACTS", root.join("target/e2e"))
         .current_dir(&e2e));
     drop(server);
-    result?;
-    // The benchmark harness, a few runs of each: it must keep working.
-    browser_bench::run_bench(&root.join("target/debug/vitrine-platform"), true)?;
-    eprintln!("xtask: all tests passed");
-    Ok(())
+    result
+}
+
+/// The benchmark harness, a few runs of each: it must keep working.
+fn test_bench() -> Result {
+    let root = root();
+    if !root.join("pkg/vitrine.js").exists() {
+        build()?;
+    }
+    run(cargo().args(["build", "--package", "vitrine-platform"]))?;
+    browser_bench::run_bench(&root.join("target/debug/vitrine-platform"), true).map(|_| ())
+}
+
+/// The files in `dir` whose names end with `suffix`, sorted.
+fn suites(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// A suite named on the command line: a path, a file name in `dir`, or
+/// its name without `.test.mjs`.
+fn suite_path(dir: &Path, name: &str) -> PathBuf {
+    let given = Path::new(name);
+    if given.exists() {
+        return std::fs::canonicalize(given).unwrap_or_else(|_| given.to_path_buf());
+    }
+    let file = if name.ends_with(".mjs") {
+        name.to_owned()
+    } else {
+        format!("{name}.test.mjs")
+    };
+    dir.join(Path::new(&file).file_name().unwrap_or_default())
 }
 
 fn bench() -> Result {

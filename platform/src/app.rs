@@ -1,0 +1,83 @@
+//! The application's shared state, what every handler is given: the store,
+//! the `/r/` signing secret, the partner registry, the collector's writer
+//! and the live-update channel; and the two helpers every handler uses
+//! (`blocking` for storage calls, `base_url` for absolute URLs).
+
+use crate::collector::{Collector, Live};
+use crate::error::ApiError;
+use crate::links::Secret;
+use crate::partners::product_of;
+use crate::store::{Store, StoreError};
+use axum::http::{header, HeaderMap};
+use std::sync::Arc;
+use vitrine_core::partner::Registry;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// Signs and checks `/r/` links, session CSRF tokens.
+    pub secret: Arc<Secret>,
+    /// The partners this platform allows: the built-in four and its own.
+    pub registry: Arc<Registry>,
+    /// The beacon collector's writer.
+    pub collector: Collector,
+    /// Which creators just got new events (for live dashboards).
+    pub live: Live,
+}
+
+impl AppState {
+    /// The state for a store: the collector's writer is started here, and
+    /// items stored without a product get one.
+    pub fn new(store: Arc<dyn Store>, secret: Secret, registry: Registry) -> AppState {
+        if let Err(e) = backfill_products(store.as_ref(), &registry) {
+            eprintln!("vitrine-platform: could not match stored items to products: {e}");
+        }
+        let (live, _) = tokio::sync::broadcast::channel(1024);
+        let collector = Collector::start(store.clone(), live.clone());
+        AppState {
+            store,
+            secret: Arc::new(secret),
+            registry: Arc::new(registry),
+            collector,
+            live,
+        }
+    }
+}
+
+/// Gives every item whose product is unknown its product, where the link
+/// rules now recognise it: items stored before products were, or before a
+/// partner was configured.
+fn backfill_products(store: &dyn Store, registry: &Registry) -> Result<(), StoreError> {
+    for item in store.items_without_product()? {
+        if let Some(key) = product_of(&item.store_url, registry) {
+            store.set_product_key(&item.id, &key)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs a storage call off the async executor.
+pub async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| StoreError(e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+/// `http://host:port` of this request, for absolute media URLs. Only a
+/// plain `host[:port]` is believed; anything else falls back to loopback.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    format!("http://{}", if plain { host } else { "127.0.0.1" })
+}

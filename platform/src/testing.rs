@@ -1,0 +1,168 @@
+//! What the platform's tests share: one way to build the app on a fresh
+//! seeded database, requests through it, and the demo's fixtures.
+
+use crate::app::AppState;
+use crate::links::Secret;
+use crate::store::{SqliteStore, Store};
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower::ServiceExt;
+use vitrine_core::partner::Registry;
+
+/// A seeded store in a fresh directory.
+pub(crate) fn seeded_store(name: &str) -> (Arc<dyn Store>, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("vitrine-{name}-{}", crate::links::new_click_id()));
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
+    crate::seed::seed_if_empty(store.as_ref()).unwrap();
+    (store, dir)
+}
+
+/// The app on `store`, with the test secret (`Secret::fixed(1)`) and
+/// `registry`; `dir` serves as both file trees.
+pub(crate) fn app_on(store: Arc<dyn Store>, dir: &Path, registry: Registry) -> Router {
+    let state = AppState::new(store, Secret::fixed(1), registry);
+    crate::routes::router(state, dir, dir)
+}
+
+/// The app and its store, for tests that look at what was recorded: a
+/// fresh seeded database, the built-in partners, publisher id `mm_1_2_3`.
+pub(crate) fn app_and_store() -> (Router, Arc<dyn Store>) {
+    let (store, dir) = seeded_store("app");
+    (
+        app_on(store.clone(), &dir, Registry::new(Some("mm_1_2_3"))),
+        store,
+    )
+}
+
+/// A live session for a demo account: its cookie and CSRF token.
+pub(crate) fn signed_in(store: &Arc<dyn Store>, account: &str) -> (String, String) {
+    let token = crate::links::new_click_id();
+    let key = crate::accounts::session_key(&token);
+    store
+        .create_session(&key, account, crate::store::now_ms() + 60_000)
+        .unwrap();
+    (
+        format!("vitrine_session={token}"),
+        crate::accounts::csrf_token(&Secret::fixed(1), &key),
+    )
+}
+
+/// A form body of `fields`, percent-encoded.
+pub(crate) fn form(fields: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (name, value) in fields {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(name);
+        out.push('=');
+        vitrine_core::url::push_encoded(&mut out, value);
+    }
+    out
+}
+
+/// A request with headers and an optional form body; the status, headers
+/// and body text of the answer.
+pub(crate) async fn send(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    form: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
+    let form = form.map(|f| ("application/x-www-form-urlencoded", f.as_bytes().to_vec()));
+    request(app, method, uri, headers, form).await
+}
+
+/// A request with headers and an optional body of a content type.
+pub(crate) async fn request(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, Vec<u8>)>,
+) -> (StatusCode, HeaderMap, String) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "127.0.0.1:9999");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = match body {
+        Some((content_type, bytes)) => {
+            request = request.header("content-type", content_type);
+            Body::from(bytes)
+        }
+        None => Body::empty(),
+    };
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+pub(crate) async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, Value) {
+    let request = Request::get(uri)
+        .header("host", "127.0.0.1:9999")
+        .header("origin", "https://blog.example")
+        .body(Body::empty());
+    let response = app.clone().oneshot(request.unwrap()).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+pub(crate) fn csrf_in(html: &str) -> String {
+    let at =
+        html.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
+    html[at..at + 64].to_owned()
+}
+
+pub(crate) async fn followers(app: &Router, creator: &str) -> u64 {
+    get(app, &format!("/v1/creators/{creator}")).await.2["followers"]
+        .as_u64()
+        .unwrap()
+}
+
+pub(crate) fn event(id: u32, kind: &str) -> Value {
+    json!({"id": format!("{id:032x}"), "type": kind, "item": "itm_oolong_tea", "creator": "cr_chenmo",
+           "placement": "blog.example", "page": "https://blog.example/tea", "ts": crate::store::now_ms(),
+           "sdk": "0.1.0", "view": "ab".repeat(16), "click": format!("{:032x}", id + 1000)})
+}
+
+pub(crate) async fn post_events(
+    app: &Router,
+    content_type: &str,
+    body: &str,
+) -> (StatusCode, Value) {
+    let (status, _, text) = send(
+        app,
+        "POST",
+        "/v1/events",
+        &[
+            ("content-type", content_type),
+            ("origin", "https://blog.example"),
+        ],
+        Some(body),
+    )
+    .await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}

@@ -7,9 +7,7 @@ use crate::app::{blocking, AppState};
 use crate::error::ApiError;
 use crate::html::{page, Head};
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::response::IntoResponse;
 use futures_util::stream::Stream;
 use maud::{html, Markup};
 use std::collections::HashMap;
@@ -110,18 +108,4 @@ pub async fn page_of(
         },
         body,
     ))
-}
-
-pub async fn script() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../assets/dashboard.js"),
-    )
-}
-
-pub async fn style() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../assets/dashboard.css"),
-    )
 }

@@ -72,7 +72,9 @@ pub async fn collect(State(state): State<AppState>, body: Body) -> Result<Respon
 #[cfg(test)]
 mod tests {
     use crate::store::SqliteStore;
-    use crate::testing::{app_and_store, app_on, event, get, post_events, seeded_store, send};
+    use crate::testing::{
+        app_and_store, app_on, event, get, minted_path, post_events, seeded_store, send,
+    };
     use axum::http::StatusCode;
     use serde_json::json;
     use std::sync::Arc;
@@ -182,12 +184,7 @@ mod tests {
         let (_, _, minted) =
             get(&app, "/v1/items/itm_oolong_tea/link?placement=blog.example").await;
         let click_id = minted["click_id"].as_str().unwrap().to_owned();
-        let path = minted["url"]
-            .as_str()
-            .unwrap()
-            .strip_prefix("http://127.0.0.1:9999")
-            .unwrap()
-            .to_owned();
+        let path = minted_path(&minted);
         assert_eq!(get(&app, &path).await.0, StatusCode::FOUND);
         let mut beacon = event(77, "click");
         beacon["click"] = json!(click_id);

@@ -332,21 +332,6 @@ pub async fn signout(
         .into_response())
 }
 
-/// `GET /intent.js` and `/intent.css`: the intent pages' only script and style.
-pub async fn script() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../assets/intent.js"),
-    )
-}
-
-pub async fn style() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../assets/intent.css"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

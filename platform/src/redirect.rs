@@ -123,7 +123,7 @@ pub async fn redirect(
 mod tests {
     use super::*;
     use crate::links::Secret;
-    use crate::testing::{app_and_store, app_on, get, seeded_store};
+    use crate::testing::{app_and_store, app_on, get, minted_path, seeded_store};
     use serde_json::json;
 
     #[tokio::test]
@@ -160,12 +160,7 @@ mod tests {
             second["click_id"], minted["click_id"],
             "every link is a fresh click"
         );
-        let second = second["url"]
-            .as_str()
-            .unwrap()
-            .strip_prefix("http://127.0.0.1:9999")
-            .unwrap()
-            .to_owned();
+        let second = minted_path(&second);
         assert_eq!(get(&app, &second).await.0, StatusCode::FOUND);
         assert_eq!(store.click_count("itm_oolong_tea").unwrap(), 2);
     }
@@ -242,12 +237,7 @@ mod tests {
 
         let (status, _, minted) = get(&app, "/v1/items/itm_yoshop/link?placement=p").await;
         assert_eq!(status, StatusCode::OK);
-        let path = minted["url"]
-            .as_str()
-            .unwrap()
-            .strip_prefix("http://127.0.0.1:9999")
-            .unwrap()
-            .to_owned();
+        let path = minted_path(&minted);
         let (status, headers, _) = get(&app, &path).await;
         assert_eq!(status, StatusCode::FOUND);
         let location = headers["location"].to_str().unwrap();

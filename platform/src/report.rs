@@ -162,7 +162,7 @@ pub async fn report(
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{app_and_store, event, get, post_events};
+    use crate::testing::{app_and_store, event, get, minted_path, post_events};
     use axum::http::StatusCode;
     use serde_json::json;
 
@@ -193,12 +193,7 @@ mod tests {
         // One click through the redirect, and the beacon for that same click.
         let (_, _, minted) =
             get(&app, "/v1/items/itm_oolong_tea/link?placement=blog.example").await;
-        let path = minted["url"]
-            .as_str()
-            .unwrap()
-            .strip_prefix("http://127.0.0.1:9999")
-            .unwrap()
-            .to_owned();
+        let path = minted_path(&minted);
         assert_eq!(get(&app, &path).await.0, StatusCode::FOUND);
         let mut click = event(7, "click");
         click["click"] = minted["click_id"].clone();

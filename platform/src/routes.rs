@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::{dashboard, events, intent, items, profile, proof, redirect, report, studio};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, Method};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -53,8 +53,8 @@ pub fn router(state: AppState, www: &Path, pkg: &Path) -> Router {
     let platform_pages = Router::new()
         .route("/signin", get(intent::signin_form).post(intent::signin))
         .route(INTENT_PATH, get(intent::show).post(intent::submit))
-        .route("/intent.js", get(intent::script))
-        .route("/intent.css", get(intent::style))
+        .route("/intent.js", script(include_str!("../assets/intent.js")))
+        .route("/intent.css", style(include_str!("../assets/intent.css")))
         .route("/signout", post(intent::signout))
         .route("/studio", get(studio::home))
         .route("/studio/new", get(studio::new_item))
@@ -70,12 +70,18 @@ pub fn router(state: AppState, www: &Path, pkg: &Path) -> Router {
             post(studio::upload).layer(DefaultBodyLimit::max(4 * studio::MAX_PICTURE_BYTES)),
         )
         .route("/studio/link", get(studio::check_link))
-        .route("/studio.js", get(studio::script))
-        .route("/studio.css", get(studio::style))
+        .route("/studio.js", script(include_str!("../assets/studio.js")))
+        .route("/studio.css", style(include_str!("../assets/studio.css")))
         .route("/creators/{id}", get(profile::page_of))
         .route("/dashboard", get(dashboard::page_of))
-        .route("/dashboard.js", get(dashboard::script))
-        .route("/dashboard.css", get(dashboard::style))
+        .route(
+            "/dashboard.js",
+            script(include_str!("../assets/dashboard.js")),
+        )
+        .route(
+            "/dashboard.css",
+            style(include_str!("../assets/dashboard.css")),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PAGE_CSP),
@@ -112,6 +118,21 @@ pub fn router(state: AppState, www: &Path, pkg: &Path) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .with_state(state)
+}
+
+/// A platform page's only script, compiled in.
+fn script(body: &'static str) -> MethodRouter<AppState> {
+    get(move || async move {
+        (
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+            body,
+        )
+    })
+}
+
+/// A platform page's only stylesheet, compiled in.
+fn style(body: &'static str) -> MethodRouter<AppState> {
+    get(move || async move { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], body) })
 }
 
 /// `GET /healthz`: `200` once the platform is ready.

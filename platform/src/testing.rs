@@ -166,3 +166,12 @@ pub(crate) async fn post_events(
     .await;
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
+
+/// The path of a link `/v1/items/{id}/link` minted (its URL is absolute).
+pub(crate) fn minted_path(minted: &Value) -> String {
+    minted["url"]
+        .as_str()
+        .and_then(|url| url.strip_prefix("http://127.0.0.1:9999"))
+        .expect("a link on the test platform")
+        .to_owned()
+}

@@ -370,21 +370,6 @@ pub async fn check_link(
     })
 }
 
-/// `GET /studio.js` and `/studio.css`: the studio's only script and style.
-pub async fn script() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("../../assets/studio.js"),
-    )
-}
-
-pub async fn style() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../assets/studio.css"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

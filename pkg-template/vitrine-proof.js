@@ -6,11 +6,11 @@ import init, { proof, followStep, queuePolicy, sendOutcome } from "./vitrine_pro
 
 // The strip's stylesheet and markup (src/proof.css, src/proof.html), put
 // here by `cargo xtask build`, and the names of its plans' header fields
-// (src/proof.rs).
+// (src/proof.rs; put here by the build too).
 const PROOF = {
   css: "__VITRINE_PROOF_CSS__",
   html: "__VITRINE_PROOF_HTML__",
-  fields: ["state", "fetch", "problem", "collapsed", "closed", "open"],
+  fields: "__VITRINE_PROOF_FIELDS__",
   sheet: null,
   template: null,
 };

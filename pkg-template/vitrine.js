@@ -50,13 +50,13 @@ function openApp(app, web) {
 // `cargo xtask build`. They live in the shell, not the wasm, so that the
 // element's box (a skeleton of its final size) is drawn the moment it
 // connects, before the wasm has arrived: the page never shifts.
-// `fields` names the fields of the header of the element's plans.
+// `fields` names the fields of the header of the element's plans (also put
+// here by the build, from the definition the wasm writes them by).
 function look(css, html, fields) {
   return { css, html, fields, sheet: null, template: null };
 }
-const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__",
-  ["state", "fetch", "item", "creator", "live", "store", "problem", "warning", "unavailable", "intent"]);
-const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__", ["state", "fetch", "creator", "problem", "intent"]);
+const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__", "__VITRINE_CARD_FIELDS__");
+const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__", "__VITRINE_FOLLOW_FIELDS__");
 
 /**
  * Gives `element` its open shadow root, with the look's stylesheet
@@ -149,9 +149,10 @@ function guard(action) {
   }
 }
 
-// A plan's separators (src/plan.rs): records, and fields within a record.
-const RS = "\x1e";
-const US = "\x1f";
+// A plan's separators (src/plan.rs, put here by the build): records, and
+// fields within a record.
+const RS = "__VITRINE_PLAN_RS__";
+const US = "__VITRINE_PLAN_US__";
 
 /** `Intl.NumberFormat`s already built (building one is the slow part of formatting). */
 const formats = new Map();

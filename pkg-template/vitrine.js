@@ -7,6 +7,8 @@
 // `draw` applies. Everything that can fail is caught here: a host page never
 // sees an exception from Vitrine, only a one-line console warning.
 import init, { card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
+import { guard } from "./guard.js";
+import { US, draw } from "./plan.js";
 
 // The card's wasm build, as `engine` hands builds around.
 const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome };
@@ -139,75 +141,6 @@ function whenLoaded(element, load, start) {
     (wasm) => inSlices(() => start(wasm)),
     () => element.shadowRoot?.replaceChildren(),
   );
-}
-
-function guard(action) {
-  try {
-    return action();
-  } catch (e) {
-    console.warn("vitrine: " + e);
-  }
-}
-
-// A plan's separators (src/plan.rs, put here by the build): records, and
-// fields within a record.
-const RS = "__VITRINE_PLAN_RS__";
-const US = "__VITRINE_PLAN_US__";
-
-/** `Intl.NumberFormat`s already built (building one is the slow part of formatting). */
-const formats = new Map();
-function formatNumber(locale, options, decimal) {
-  const key = locale + JSON.stringify(options);
-  let format = formats.get(key);
-  if (!format) formats.set(key, (format = new Intl.NumberFormat(locale, options)));
-  // A decimal string, formatted exactly (no binary float on the way).
-  return format.format(decimal);
-}
-function money(locale, currency, amount) {
-  try {
-    return formatNumber(locale, { style: "currency", currency }, amount);
-  } catch {
-    return currency + " " + amount;
-  }
-}
-
-/**
- * Applies the wasm's `plan` to a fresh copy of `kind`'s template and puts it
- * in `element`'s shadow root (src/plan.rs says what each write does). Data
- * enters only as text and as attribute values the wasm checked. Returns
- * the plan's header by the names in `kind.fields`, after one console
- * warning if the plan has one.
- */
-function draw(element, kind, plan) {
-  const [fields, ...writes] = plan.split(RS).map((record) => record.split(US));
-  const content = kind.template.content.cloneNode(true);
-  const root = content.firstElementChild;
-  const first = (scope, name) => (name ? scope.getElementsByClassName(name)[0] : scope);
-  let scope = root;
-  for (const [op, name, a, b, c, d] of writes) {
-    if (op === "@") scope = root;
-    else if (op === "s") scope = first(root, name) ?? root;
-    else if (op === "+") {
-      const list = first(root, name);
-      const row = first(root, a);
-      if (list && row) scope = list.appendChild(row.cloneNode(true));
-    } else {
-      const el = first(scope, name);
-      if (!el) continue;
-      if (op === "t") el.textContent = a;
-      else if (op === "a") el.setAttribute(a, b);
-      else if (op === "u") el.removeAttribute(a);
-      else if (op === "r") el.remove();
-      else if (op === "m") el.textContent = money(a, b, c);
-      else if (op === "n") el.textContent = formatNumber(a, c ? { notation: "compact", maximumSignificantDigits: +c } : {}, b) + d;
-    }
-  }
-  element.shadowRoot.replaceChildren(content);
-  const head = { rest: fields.slice(kind.fields.length) };
-  kind.fields.forEach((name, i) => (head[name] = fields[i] ?? ""));
-  const said = head.warning || head.problem;
-  if (said) console.warn("vitrine: " + said);
-  return head;
 }
 
 /**

@@ -9,6 +9,7 @@
 import init, { card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
 import { guard } from "./guard.js";
 import { US, draw } from "./plan.js";
+import { platformOf, encoded, fetchJson, prefetch } from "./net.js";
 
 // The card's wasm build, as `engine` hands builds around.
 const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome };
@@ -19,11 +20,6 @@ const defaults = {
   platform: new URL(".", import.meta.url).origin,
   placement: location.hostname,
 };
-
-/** The platform's origin from the options, without trailing slashes (as the wasm reads it). */
-function platformOf(options) {
-  return String(options.platform).replace(/\/+$/, "");
-}
 
 /** A fresh random 128-bit click id, as 32 hex digits. */
 function newClickId() {
@@ -440,42 +436,6 @@ export function configure(options) {
   Object.assign(defaults, options);
   for (const handle of handles) handle.update({});
 }
-
-// One request per URL at a time, however many elements need it.
-const inflight = new Map();
-function fetchJson(url) {
-  const ahead = early.get(url);
-  if (ahead) {
-    early.delete(url);
-    return ahead;
-  }
-  let answer = inflight.get(url);
-  if (!answer) {
-    answer = fetch(url, { mode: "cors", credentials: "omit" })
-      .then(
-        (response) => response.ok
-          ? response.json().then((body) => [response.status, body], () => [response.status, undefined])
-          : [response.status, undefined],
-        () => [0, undefined],
-      )
-      .finally(() => inflight.delete(url));
-    inflight.set(url, answer);
-  }
-  return answer;
-}
-
-// An element's data is asked for as it connects, alongside the wasm rather
-// than after it; the render that asks for the same URL (the wasm builds it,
-// these lines only guess it) takes that answer. Unclaimed, it is dropped.
-const early = new Map();
-function prefetch(options, path) {
-  const url = platformOf(options) + path;
-  if (early.has(url)) return;
-  early.set(url, fetchJson(url));
-  setTimeout(() => early.delete(url), 10_000);
-}
-/** `encodeURIComponent` as the core encodes (RFC 3986 unreserved kept). */
-const encoded = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 
 /** Defaults, then options; an option left `undefined` keeps the default. */
 function merged(options) {

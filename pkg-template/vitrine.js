@@ -10,6 +10,7 @@ import init, { card, follow, buyLink, signedLink, followStep, queuePolicy, sendO
 import { guard } from "./guard.js";
 import { US, draw } from "./plan.js";
 import { platformOf, encoded, fetchJson, prefetch } from "./net.js";
+import { inSlices } from "./slices.js";
 
 // The card's wasm build, as `engine` hands builds around.
 const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome };
@@ -177,30 +178,6 @@ function followLink(find) {
     link.dataset.follow = key;
     if (url) link.href = url;
   };
-}
-
-// Rendering many elements at once (a page mounting a thousand cards, or a
-// thousand cards waiting for the same answer) is done in slices of a few
-// milliseconds, with the browser free to paint and to answer the reader in
-// between: no long task. A single element renders at once.
-const SLICE_MS = 8;
-let sliceEnd = 0;
-const sliced = [];
-const nextSlice = new MessageChannel();
-nextSlice.port1.onmessage = () => {
-  sliceEnd = performance.now() + SLICE_MS;
-  while (sliced.length && performance.now() < sliceEnd) guard(sliced.shift());
-  if (sliced.length) nextSlice.port2.postMessage(null);
-  else sliceEnd = 0;
-};
-function inSlices(job) {
-  if (!sliceEnd) {
-    // No slice open: this task opens one, and the next task closes it.
-    sliceEnd = performance.now() + SLICE_MS;
-    nextSlice.port2.postMessage(null);
-  }
-  if (!sliced.length && performance.now() < sliceEnd) guard(job);
-  else sliced.push(job);
 }
 
 // ---- Attribution beacons ------------------------------------------------

@@ -11,6 +11,8 @@ import { guard } from "./guard.js";
 import { US, draw } from "./plan.js";
 import { platformOf, encoded, fetchJson, prefetch } from "./net.js";
 import { inSlices } from "./slices.js";
+import { newClickId, track, serveBeacons, beaconOnLeave } from "./beacons.js";
+import { watchViewable } from "./viewability.js";
 
 // The card's wasm build, as `engine` hands builds around.
 const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome };
@@ -21,11 +23,6 @@ const defaults = {
   platform: new URL(".", import.meta.url).origin,
   placement: location.hostname,
 };
-
-/** A fresh random 128-bit click id, as 32 hex digits. */
-function newClickId() {
-  return crypto.randomUUID().replaceAll("-", "");
-}
 
 // How long a phone gets to switch to the partner's app before the web page
 // opens instead.
@@ -106,7 +103,6 @@ function manySheet() {
 // buttons, here) and the strip's (social proof, in the strip's own chunk),
 // each loaded once, when the first element that needs it mounts. Each has
 // the queue's policy; whichever is here first serves the beacons.
-let queue = null;
 // (Each wasm's URL is written out in full, `new URL("…", import.meta.url)`,
 // so that bundlers see the file and copy it.)
 function engine(glue, wasm) {
@@ -115,10 +111,7 @@ function engine(glue, wasm) {
     (loading ??= glue()
       .then((module) => module.default({ module_or_path: wasm() }).then(() => module))
       .then((module) => {
-        if (!queue) {
-          queue = module;
-          scheduleFlush(); // events a previous page view left unsent go out now
-        }
+        serveBeacons(module);
         return module;
       })
       .catch((e) => {
@@ -178,228 +171,6 @@ function followLink(find) {
     link.dataset.follow = key;
     if (url) link.href = url;
   };
-}
-
-// ---- Attribution beacons ------------------------------------------------
-//
-// Events are kept in an outbox in localStorage until the collector acknowledges them: batched, sent
-// with fetch(keepalive), retried with the core's backoff, and beaconed when
-// the page is hidden. A beaconed batch stays in the outbox and goes again on
-// the next page view; the collector counts an event id once, so nothing is
-// lost and nothing is doubled. No cookies; a random id per page view.
-
-const SDK_VERSION = "0.0.0-workspace";
-const VIEW_ID = newClickId();
-const OUTBOX_KEY = "vitrine.outbox";
-const outbox = { entries: readOutbox(), attempts: 0, timer: 0, sending: false, beaconed: new Set() };
-
-function readOutbox() {
-  try {
-    const entries = JSON.parse(localStorage.getItem(OUTBOX_KEY) ?? "[]");
-    return Array.isArray(entries) ? entries : [];
-  } catch {
-    return [];
-  }
-}
-
-function saveOutbox() {
-  try {
-    localStorage.setItem(OUTBOX_KEY, JSON.stringify(outbox.entries));
-  } catch {
-    // Storage off or full: events still go out from memory.
-  }
-}
-
-/** Consent: "denied" sends nothing; Global Privacy Control counts as denied unless the host said otherwise. */
-function consented(options) {
-  if (options.consent === "denied") return false;
-  return options.consent === "granted" || !navigator.globalPrivacyControl;
-}
-
-function newEvent(options, type, fields) {
-  return {
-    id: newClickId(),
-    type,
-    placement: String(options.placement),
-    page: location.origin + location.pathname,
-    ts: Date.now(),
-    sdk: SDK_VERSION,
-    view: VIEW_ID,
-    ...fields,
-  };
-}
-
-/** Records an event for `element` (a DOM event for the host, and a beacon). */
-function track(element, options, type, fields) {
-  const event = newEvent(options, type, fields);
-  element.dispatchEvent(new CustomEvent("vitrine:" + type, { detail: { ...event }, bubbles: true, composed: true }));
-  // The collector checks every event against the shared schema (and says
-  // why it refuses one); checking here as well cost 2.4 KB of wasm.
-  if (!consented(options)) return;
-  const [, , maxKept] = policy();
-  const to = platformOf(options) + "/v1/events";
-  outbox.entries.push({ to, event });
-  if (outbox.entries.length > maxKept) {
-    // Full: the oldest go, and the loss itself is reported (room is made
-    // for saying so).
-    const dropped = outbox.entries.length - maxKept + 1;
-    outbox.entries.splice(0, dropped);
-    outbox.entries.push({ to, event: newEvent(options, "queue_overflow", { count: dropped }) });
-  }
-  saveOutbox();
-  scheduleFlush();
-}
-
-/** The queue's sizes, by the core's policy (these defaults until a wasm is here). */
-function policy() {
-  return (queue && guard(() => queue.queuePolicy())) ?? [20, 1000, 500];
-}
-
-function scheduleFlush() {
-  const [batchEvents, batchDelay] = policy();
-  if (outbox.entries.length >= batchEvents) flush();
-  else if (!outbox.timer && outbox.entries.length) outbox.timer = setTimeout(flush, batchDelay);
-}
-
-/** The next batch: entries for the same collector, at most a batch's worth. */
-function nextBatch() {
-  const [batchEvents] = policy();
-  const to = outbox.entries[0]?.to;
-  return outbox.entries.filter((entry) => entry.to === to).slice(0, batchEvents);
-}
-
-function flush() {
-  clearTimeout(outbox.timer);
-  outbox.timer = 0;
-  if (outbox.sending || !outbox.entries.length) return;
-  const batch = nextBatch();
-  outbox.sending = true;
-  fetch(batch[0].to, {
-    method: "POST",
-    body: JSON.stringify(batch.map((entry) => entry.event)),
-    headers: { "content-type": "text/plain" },
-    keepalive: true,
-    credentials: "omit",
-    mode: "cors",
-  })
-    .then((response) => response.status, () => 0)
-    .then((status) => {
-      outbox.sending = false;
-      const wait = (queue && guard(() => queue.sendOutcome(status, outbox.attempts, Math.random()))) ?? 1000;
-      if (wait > 0) {
-        outbox.attempts += 1;
-        outbox.timer = setTimeout(flush, wait);
-        return;
-      }
-      // Accepted (or refused for good): forget exactly these events.
-      const sent = new Set(batch.map((entry) => entry.event.id));
-      outbox.entries = outbox.entries.filter((entry) => !sent.has(entry.event.id));
-      outbox.attempts = 0;
-      saveOutbox();
-      scheduleFlush();
-    });
-}
-
-// Leaving or hiding the page: hand everything to sendBeacon (no preflight
-// with text/plain). The entries stay in the outbox until a fetch is
-// acknowledged, so a beacon lost on the way is sent again later. Cards in
-// view long enough count first: a timer may not run again on this page.
-function beaconAll() {
-  for (const settle of viewabilityWatches) settle();
-  const [batchEvents] = policy();
-  const byCollector = new Map();
-  for (const { to, event } of outbox.entries) {
-    // pagehide and visibilitychange both come on leaving: one beacon each.
-    if (outbox.beaconed.has(event.id)) continue;
-    outbox.beaconed.add(event.id);
-    byCollector.set(to, [...(byCollector.get(to) ?? []), event]);
-  }
-  for (const [to, events] of byCollector) {
-    for (let i = 0; i < events.length; i += batchEvents) {
-      navigator.sendBeacon?.(to, new Blob([JSON.stringify(events.slice(i, i + batchEvents))], { type: "text/plain" }));
-    }
-  }
-}
-addEventListener("pagehide", beaconAll);
-document.addEventListener("visibilitychange", () =>
-  document.visibilityState === "hidden" ? beaconAll() : outbox.beaconed.clear());
-
-/** What each viewability watch does when the page hides: count time so far. */
-const viewabilityWatches = new Set();
-
-/**
- * Calls `onViewable` once, when at least half of `element` has been in view
- * for one continuous second; time with the tab hidden does not count. Time
- * runs from when the browser computed the intersection (`entry.time`), not
- * from when a busy page got round to the callback.
- */
-function watchViewable(element, onViewable) {
-  let shown = 0;
-  let since = null;
-  let timer = 0;
-  const visible = () => document.visibilityState === "visible";
-  const seen = () => shown + (since === null ? 0 : performance.now() - since);
-  const check = () => {
-    clearTimeout(timer);
-    if (since === null) return;
-    const left = 1000 - seen();
-    if (left > 0) return (timer = setTimeout(check, left));
-    stop();
-    onViewable();
-  };
-  // Hiding: a second already seen counts now (the page may be leaving);
-  // otherwise the clock stops until the page is visible again.
-  const settle = () => {
-    if (since === null) return;
-    shown = seen();
-    since = performance.now();
-    check();
-    if (!visible()) since = null;
-  };
-  let inView = false;
-  let checkedAgain = false;
-  let stopped = false;
-  const observer = new IntersectionObserver(([entry]) => {
-    inView = entry.intersectionRatio >= 0.5;
-    if (!inView) {
-      shown = 0; // continuous: leaving view starts over
-      since = null;
-      clearTimeout(timer);
-      // Chromium can miss a scroll made between its first computation and
-      // this callback (it then reports nothing more until something moves
-      // again): out of view at first, the element is observed afresh a
-      // frame later.
-      if (!checkedAgain) {
-        checkedAgain = true;
-        requestAnimationFrame(() => {
-          if (stopped) return;
-          observer.unobserve(element);
-          observer.observe(element);
-        });
-      }
-    } else if (since === null && visible()) {
-      since = entry.time;
-      check();
-    }
-  }, { threshold: [0, 0.5] });
-  const onVisibility = () => {
-    if (!visible()) settle();
-    else if (inView && since === null) {
-      since = performance.now();
-      check();
-    }
-  };
-  const stop = () => {
-    stopped = true;
-    observer.disconnect();
-    viewabilityWatches.delete(settle);
-    document.removeEventListener("visibilitychange", onVisibility);
-    clearTimeout(timer);
-  };
-  observer.observe(element);
-  viewabilityWatches.add(settle);
-  document.addEventListener("visibilitychange", onVisibility);
-  return stop;
 }
 
 /** Every element mounted and not destroyed, so `configure` reaches them. */
@@ -975,6 +746,7 @@ const cardAttributes = {
   consent: "consent",
 };
 
+beaconOnLeave();
 defineElement("vitrine-card", cardAttributes, mountCard, true);
 defineElement(
   "vitrine-follow",

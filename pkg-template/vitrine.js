@@ -13,6 +13,7 @@ import { platformOf, encoded, fetchJson, prefetch } from "./net.js";
 import { inSlices } from "./slices.js";
 import { newClickId, track, serveBeacons, beaconOnLeave } from "./beacons.js";
 import { watchViewable } from "./viewability.js";
+import { followControl, followLink, FollowFlow, remembered } from "./follow.js";
 
 // The card's wasm build, as `engine` hands builds around.
 const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome };
@@ -131,46 +132,6 @@ function whenLoaded(element, load, start) {
     (wasm) => inSlices(() => start(wasm)),
     () => element.shadowRoot?.replaceChildren(),
   );
-}
-
-/**
- * A follow control (the follow button, a card's byline, a strip's creator)
- * for `FollowFlow`: its states and labels are the core's (`followStep`);
- * `paint(key, label, url)` shows one, with the click's intent URL when
- * there is one. `intent()` is the bare intent URL, `locale()` the words';
- * `wasm()` the loaded wasm build whose rules it follows.
- */
-function followControl(wasm, intent, locale, paint) {
-  let state = "follow";
-  const step = (event, url) => {
-    const [key, label] = (guard(() => wasm().followStep(state, event, String(locale() ?? ""))) ?? "").split(US);
-    if (!label) return;
-    state = key;
-    paint(key, label, url);
-  };
-  return {
-    open(nonce, origin) {
-      const url = intent() && intent() + "&nonce=" + encoded(nonce) + "&origin=" + encoded(origin);
-      if (url) step(1, url);
-      return url;
-    },
-    remembered: () => step(0),
-    confirm: (following) => step(following ? 2 : 3),
-    dismiss: () => step(4),
-    state: () => state,
-    reset: (to = "follow") => (state = to),
-  };
-}
-
-/** `paint` for a small follow link (a card's byline, a strip's creator): the one `find()` gives. */
-function followLink(find) {
-  return (key, label, url) => {
-    const link = find();
-    if (!link) return;
-    link.textContent = label;
-    link.dataset.follow = key;
-    if (url) link.href = url;
-  };
 }
 
 /** Every element mounted and not destroyed, so `configure` reaches them. */
@@ -426,115 +387,6 @@ class Handle extends ElementHandle {
  */
 export function mountCard(element, options = {}) {
   return new Handle(element, options);
-}
-
-/** Where this site remembers that the reader follows a creator. */
-function rememberKey(creator) {
-  return "vitrine.follow." + creator;
-}
-
-function remembered(creator) {
-  try {
-    return localStorage.getItem(rememberKey(creator)) === "1";
-  } catch {
-    return false;
-  }
-}
-
-function remember(creator, following) {
-  try {
-    if (following) localStorage.setItem(rememberKey(creator), "1");
-    else localStorage.removeItem(rememberKey(creator));
-  } catch {
-    // Storage may be off (private mode, policy): the button still works.
-  }
-}
-
-const POPUP = { width: 420, height: 600 };
-
-/**
- * Following a creator from this page, for any control that does it (the
- * follow button, a card's byline). `control` is the wasm side: `open(nonce,
- * origin)` gives the intent URL, `confirm(following)`, `dismiss()`,
- * `state()`; `creator()` names the creator.
- */
-class FollowFlow {
-  #control;
-  #waiting = null;
-
-  constructor(control) {
-    this.#control = control;
-  }
-
-  // A click opens the platform's follow intent: a centred popup, or, where
-  // popups are blocked, the link's own new tab. Either way the answer comes
-  // back by postMessage.
-  click(event) {
-    const control = this.#control;
-    if (guard(() => control.state()) === "pending" && this.#waiting?.popup) {
-      event.preventDefault();
-      this.#waiting.popup.focus();
-      return;
-    }
-    const nonce = newClickId();
-    const url = guard(() => control.open(nonce, location.origin));
-    if (!url) return;
-    control.track("follow_click");
-    this.#wait(nonce, new URL(url).origin, control.creator());
-    const plain = event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
-    if (!plain) return;
-    const left = Math.round(screenX + (outerWidth - POPUP.width) / 2);
-    const top = Math.round(screenY + (outerHeight - POPUP.height) / 2);
-    const popup = window.open(url, "vitrine-follow", `popup,width=${POPUP.width},height=${POPUP.height},left=${left},top=${top}`);
-    // Blocked: the link itself (already given this click's URL) opens a tab.
-    if (popup) {
-      event.preventDefault();
-      this.#waiting.popup = popup;
-    }
-  }
-
-  // Listens for the intent page's answer: only from the platform's origin,
-  // only with this click's nonce, only for this creator.
-  #wait(nonce, platform, creator) {
-    this.stop();
-    const control = this.#control;
-    const onMessage = (event) => {
-      const answer = event.data;
-      if (event.origin !== platform || answer?.type !== "vitrine:follow" || answer.nonce !== nonce || answer.creator !== creator) return;
-      const following = answer.state === "following";
-      remember(creator, following);
-      guard(() => control.confirm(following));
-      if (following) control.track("follow_confirmed");
-      waiting.answered = true;
-    };
-    // Closed without an answer: back to Follow. (A tab opened where popups
-    // are blocked cannot be watched; coming back to this page is the sign.)
-    const check = () => {
-      const closed = waiting.popup ? waiting.popup.closed : document.visibilityState === "visible" && waiting.away;
-      if (!closed) return;
-      waiting.stop();
-      if (!waiting.answered) guard(() => control.dismiss());
-    };
-    const onHide = () => document.visibilityState === "hidden" && (waiting.away = true);
-    const timer = setInterval(check, 500);
-    const waiting = {
-      popup: null,
-      away: false,
-      answered: false,
-      stop: () => {
-        clearInterval(timer);
-        window.removeEventListener("message", onMessage);
-        document.removeEventListener("visibilitychange", onHide);
-      },
-    };
-    window.addEventListener("message", onMessage);
-    document.addEventListener("visibilitychange", onHide);
-    this.#waiting = waiting;
-  }
-
-  stop() {
-    this.#waiting?.stop();
-  }
 }
 
 class FollowHandle extends ElementHandle {

@@ -14,16 +14,14 @@ import { inSlices } from "./slices.js";
 import { newClickId, track, serveBeacons, beaconOnLeave } from "./beacons.js";
 import { watchViewable } from "./viewability.js";
 import { followControl, followLink, FollowFlow, remembered } from "./follow.js";
+import { setDefaults, merged } from "./options.js";
+import { engine } from "./engine.js";
+import { ElementHandle, crowded } from "./handle.js";
+import { CARD, FOLLOW, prepare } from "./look.js";
 
 // The card's wasm build, as `engine` hands builds around.
 const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome };
-
-const defaults = {
-  // By default the platform is wherever the SDK was loaded from, and the
-  // placement is the host site.
-  platform: new URL(".", import.meta.url).origin,
-  placement: location.hostname,
-};
+const loadCard = engine(async () => cardWasm, () => new URL("vitrine_wasm_bg.wasm", import.meta.url));
 
 // How long a phone gets to switch to the partner's app before the web page
 // opens instead.
@@ -43,190 +41,6 @@ function openApp(app, web) {
   }, APP_FALLBACK_MS);
 }
 
-// Each element's stylesheet and markup (src/*.css, src/*.html), put here by
-// `cargo xtask build`. They live in the shell, not the wasm, so that the
-// element's box (a skeleton of its final size) is drawn the moment it
-// connects, before the wasm has arrived: the page never shifts.
-// `fields` names the fields of the header of the element's plans (also put
-// here by the build, from the definition the wasm writes them by).
-function look(css, html, fields) {
-  return { css, html, fields, sheet: null, template: null };
-}
-const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__", "__VITRINE_CARD_FIELDS__");
-const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__", "__VITRINE_FOLLOW_FIELDS__");
-
-/**
- * Gives `element` its open shadow root, with the look's stylesheet
- * (constructable, so a strict style-src CSP allows it) and, if empty, the
- * skeleton: the template marked loading with the options' layout, size and
- * theme. These few rules mirror the wasm's, so both draw the same box.
- */
-function prepare(element, options, kind, state = "loading") {
-  if (!kind.sheet) {
-    kind.sheet = new CSSStyleSheet();
-    kind.sheet.replaceSync(kind.css);
-    kind.template = document.createElement("template");
-    kind.template.innerHTML = kind.html;
-  }
-  const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
-  root.adoptedStyleSheets = kind === CARD && handles.size > MANY ? [kind.sheet, manySheet()] : [kind.sheet];
-  if (!root.firstChild) {
-    const content = kind.template.content.cloneNode(true);
-    const box = content.firstElementChild;
-    box.dataset.state = state;
-    box.dataset.theme = options.theme === "light" || options.theme === "dark" ? options.theme : "auto";
-    box.dataset.layout = options.layout === "compact" ? "compact" : "full";
-    box.dataset.size = options.size === "large" ? "large" : "small";
-    box.dataset.count = options.count === "none" ? "none" : "show";
-    box.setAttribute("aria-busy", "true");
-    content.querySelector("[part=fallback]")?.remove();
-    root.append(content);
-  }
-  return root;
-}
-
-// Beyond the first few dozen cards on a page, each one far off screen is
-// only sized, not laid out or painted (its last size once it has been seen):
-// a page with a thousand cards costs what the few in view cost. The first
-// ones, which are the ones in view as the page loads, are left alone, since
-// a placeholder size would move them in the first frames.
-const MANY = 12;
-let many;
-function manySheet() {
-  if (!many) {
-    many = new CSSStyleSheet();
-    many.replaceSync(":host { content-visibility: auto; contain-intrinsic-size: auto 460px; }");
-  }
-  return many;
-}
-
-// The wasm comes in two builds (src/lib.rs): the card's (cards and follow
-// buttons, here) and the strip's (social proof, in the strip's own chunk),
-// each loaded once, when the first element that needs it mounts. Each has
-// the queue's policy; whichever is here first serves the beacons.
-// (Each wasm's URL is written out in full, `new URL("…", import.meta.url)`,
-// so that bundlers see the file and copy it.)
-function engine(glue, wasm) {
-  let loading;
-  return () =>
-    (loading ??= glue()
-      .then((module) => module.default({ module_or_path: wasm() }).then(() => module))
-      .then((module) => {
-        serveBeacons(module);
-        return module;
-      })
-      .catch((e) => {
-        console.warn("vitrine: the SDK's WebAssembly could not be loaded (" + e + ")");
-        throw e;
-      }));
-}
-const loadCard = engine(async () => cardWasm, () => new URL("vitrine_wasm_bg.wasm", import.meta.url));
-
-/**
- * Runs `start(wasm)` (in a slice of work) once `load` has the wasm. Without
- * it there is nothing to show: the element gives its space back rather than
- * leave a skeleton shimmering forever.
- */
-function whenLoaded(element, load, start) {
-  load().then(
-    (wasm) => inSlices(() => start(wasm)),
-    () => element.shadowRoot?.replaceChildren(),
-  );
-}
-
-/** Every element mounted and not destroyed, so `configure` reaches them. */
-const handles = new Set();
-
-/**
- * Page-wide defaults for every element: platform, locale, theme, layout,
- * placement, consent. Elements already on the page render again with them.
- */
-export function configure(options) {
-  Object.assign(defaults, options);
-  for (const handle of handles) handle.update({});
-}
-
-/** Defaults, then options; an option left `undefined` keeps the default. */
-function merged(options) {
-  const out = { ...defaults };
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
-  return out;
-}
-
-/**
- * What every element's handle shares: its own options (read merged over the
- * page's defaults), `update` and `destroy`, and one way to render: ask the
- * wasm for a plan, draw it, and when the plan's header names data to fetch,
- * fetch it and ask again with the answer (an answer the element no longer
- * waits for paints nothing). An element says how to `refresh` (which plan,
- * with which options), and may act once a plan is `drawn`, once the last one
- * is `shown`, and `stop` what it started.
- */
-class ElementHandle {
-  constructor(element, options) {
-    this.element = element;
-    this.own = { ...options };
-    /** The wasm build the element renders with, once loaded. */
-    this.wasm = null;
-    /** The header of the plan on screen. */
-    this.head = null;
-    this.destroyed = false;
-    handles.add(this);
-  }
-
-  /** Renders once `load` has the element's wasm build, and on each update from then on. */
-  begin(load) {
-    whenLoaded(this.element, load, (wasm) => {
-      if (this.destroyed) return;
-      this.wasm = wasm;
-      this.refresh();
-    });
-  }
-
-  get options() {
-    return merged(this.own);
-  }
-
-  render(kind, plan, options) {
-    const head = this.paint(kind, guard(() => plan(options)));
-    if (!head?.fetch) return head && this.shown(head);
-    fetchJson(head.fetch).then(([status, body]) =>
-      inSlices(() => {
-        if (this.head !== head) return;
-        const answered = this.paint(kind, guard(() => plan(options, { status, body })));
-        if (answered) this.shown(answered);
-      }),
-    );
-  }
-
-  paint(kind, plan) {
-    if (plan === undefined) return null;
-    this.head = guard(() => draw(this.element, kind, plan)) ?? null;
-    if (this.head) this.drawn(this.head);
-    return this.head;
-  }
-
-  refresh() {}
-  drawn() {}
-  shown() {}
-  stop() {}
-
-  /** Renders again with these options merged over the current ones. */
-  update(options) {
-    Object.assign(this.own, options);
-    this.refresh();
-  }
-
-  /** Removes the element's content and releases it. */
-  destroy() {
-    this.destroyed = true;
-    this.wasm = null;
-    handles.delete(this);
-    this.stop();
-    this.head = null;
-    this.element.shadowRoot?.replaceChildren();
-  }
-}
 
 class Handle extends ElementHandle {
   #follow;
@@ -262,7 +76,7 @@ class Handle extends ElementHandle {
     };
     // The first cards get their box at once (they are the ones in view as a
     // page loads); beyond the first few dozen, in the next slices of work.
-    if (handles.size > MANY) inSlices(box);
+    if (crowded()) inSlices(box);
     else box();
     const start = this.options;
     if (typeof start.itemId === "string" && !start.item) prefetch(start, "/v1/items/" + encoded(start.itemId));
@@ -379,6 +193,8 @@ class Handle extends ElementHandle {
     this.#stopViewable?.();
   }
 }
+
+export { configure } from "./handle.js";
 
 /**
  * Mounts a showcase card in `element` (in its open shadow root).
@@ -598,6 +414,12 @@ const cardAttributes = {
   consent: "consent",
 };
 
+setDefaults({
+  // By default the platform is wherever the SDK was loaded from, and the
+  // placement is the host site.
+  platform: new URL(".", import.meta.url).origin,
+  placement: location.hostname,
+});
 beaconOnLeave();
 defineElement("vitrine-card", cardAttributes, mountCard, true);
 defineElement(

@@ -47,12 +47,13 @@ function saveOutbox() {
   }
 }
 
-/** A wasm build is here: the first one's policy runs the queue from now on. */
+/** A wasm build is here (and given back): the first one's policy runs the queue from now on. */
 export function serveBeacons(wasm) {
   if (!queue) {
     queue = wasm;
     scheduleFlush(); // events a previous page view left unsent go out now
   }
+  return wasm;
 }
 
 /** Consent: "denied" sends nothing; Global Privacy Control counts as denied unless the host said otherwise. */
@@ -83,23 +84,16 @@ export function track(element, options, type, fields) {
   if (!consented(options)) return;
   const [, , maxKept] = policy();
   const to = platformOf(options) + "/v1/events";
-  keep(outbox, { to, event }, maxKept, (count) => ({ to, event: newEvent(options, "queue_overflow", { count }) }));
+  outbox.push({ to, event });
+  if (outbox.length > maxKept) {
+    // Full: the oldest go, and the loss itself is reported (room is made
+    // for saying so).
+    const dropped = outbox.length - maxKept + 1;
+    outbox.splice(0, dropped);
+    outbox.push({ to, event: newEvent(options, "queue_overflow", { count: dropped }) });
+  }
   saveOutbox();
   scheduleFlush();
-}
-
-/**
- * Adds `entry` to `entries`, which keep at most `maxKept`. Full: the oldest
- * go, and the loss itself is reported (`lost(count)`, the entry saying how
- * many went; room is made for saying so).
- */
-export function keep(entries, entry, maxKept, lost) {
-  entries.push(entry);
-  if (entries.length > maxKept) {
-    const dropped = entries.length - maxKept + 1;
-    entries.splice(0, dropped);
-    entries.push(lost(dropped));
-  }
 }
 
 /** The queue's sizes, by the core's policy (these defaults until a wasm is here). */
@@ -138,7 +132,7 @@ function flush() {
       sending = false;
       const wait = (queue && guard(() => queue.sendOutcome(status, attempts, Math.random()))) ?? 1000;
       if (wait > 0) {
-        attempts += 1;
+        attempts++;
         timer = setTimeout(flush, wait);
         return;
       }
@@ -151,33 +145,24 @@ function flush() {
     });
 }
 
-/**
- * The beacons for the `entries` not in `beaconed` (which then holds them):
- * `[collector, events]`, at most `batchEvents` events each.
- */
-export function beacons(entries, beaconed, batchEvents) {
-  const byCollector = new Map();
-  for (const { to, event } of entries) {
-    // pagehide and visibilitychange both come on leaving: one beacon each.
-    if (beaconed.has(event.id)) continue;
-    beaconed.add(event.id);
-    byCollector.set(to, [...(byCollector.get(to) ?? []), event]);
-  }
-  const out = [];
-  for (const [to, events] of byCollector) {
-    for (let i = 0; i < events.length; i += batchEvents) out.push([to, events.slice(i, i + batchEvents)]);
-  }
-  return out;
-}
-
 // Leaving or hiding the page: hand everything to sendBeacon (no preflight
 // with text/plain). The entries stay in the outbox until a fetch is
 // acknowledged, so a beacon lost on the way is sent again later. Cards in
 // view long enough count first: a timer may not run again on this page.
 function beaconAll() {
   settleAll();
-  for (const [to, events] of beacons(outbox, beaconed, policy()[0])) {
-    navigator.sendBeacon?.(to, new Blob([JSON.stringify(events)], { type: "text/plain" }));
+  const [batchEvents] = policy();
+  const byCollector = new Map();
+  for (const { to, event } of outbox) {
+    // pagehide and visibilitychange both come on leaving: one beacon each.
+    if (beaconed.has(event.id)) continue;
+    beaconed.add(event.id);
+    byCollector.set(to, [...(byCollector.get(to) ?? []), event]);
+  }
+  for (const [to, events] of byCollector) {
+    for (let i = 0; i < events.length; i += batchEvents) {
+      navigator.sendBeacon?.(to, new Blob([JSON.stringify(events.slice(i, i + batchEvents))], { type: "text/plain" }));
+    }
   }
 }
 

@@ -3,7 +3,6 @@
 // chunk), each loaded once, when the first element that needs it mounts.
 // Each has the queue's policy; whichever is here first serves the beacons.
 import { serveBeacons } from "./beacons.js";
-import { inSlices } from "./slices.js";
 
 /**
  * A build's loader: `glue()` gives its wasm-bindgen module, `wasm()` its
@@ -16,24 +15,10 @@ export function engine(glue, wasm) {
   return () =>
     (loading ??= glue()
       .then((module) => module.default({ module_or_path: wasm() }).then(() => module))
-      .then((module) => {
-        serveBeacons(module);
-        return module;
-      })
+      .then(serveBeacons)
       .catch((e) => {
         console.warn("vitrine: the SDK's WebAssembly could not be loaded (" + e + ")");
         throw e;
       }));
 }
 
-/**
- * Runs `start(wasm)` (in a slice of work) once `load` has the wasm. Without
- * it there is nothing to show: the element gives its space back rather than
- * leave a skeleton shimmering forever.
- */
-export function whenLoaded(element, load, start) {
-  load().then(
-    (wasm) => inSlices(() => start(wasm)),
-    () => element.shadowRoot?.replaceChildren(),
-  );
-}

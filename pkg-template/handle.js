@@ -6,7 +6,6 @@ import { draw } from "./plan.js";
 import { fetchJson } from "./net.js";
 import { inSlices } from "./slices.js";
 import { setDefaults, merged } from "./options.js";
-import { whenLoaded } from "./engine.js";
 
 /** Every element mounted and not destroyed, so `configure` reaches them. */
 const handles = new Set();
@@ -54,13 +53,21 @@ export class ElementHandle {
     handles.add(this);
   }
 
-  /** Renders once `load` has the element's wasm build, and on each update from then on. */
+  /**
+   * Renders (in a slice of work) once `load` has the element's wasm build,
+   * and on each update from then on. Without it there is nothing to show:
+   * the element gives its space back rather than leave a skeleton
+   * shimmering forever.
+   */
   begin(load) {
-    whenLoaded(this.element, load, (wasm) => {
-      if (this.destroyed) return;
-      this.wasm = wasm;
-      this.refresh();
-    });
+    load().then(
+      (wasm) => inSlices(() => {
+        if (this.destroyed) return;
+        this.wasm = wasm;
+        this.refresh();
+      }),
+      () => this.element.shadowRoot?.replaceChildren(),
+    );
   }
 
   get options() {

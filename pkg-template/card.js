@@ -8,7 +8,7 @@ import { platformOf, encoded, prefetch } from "./net.js";
 import { inSlices } from "./slices.js";
 import { newClickId, track } from "./beacons.js";
 import { watchViewable } from "./viewability.js";
-import { followControl, followLink, FollowFlow, remembered } from "./follow.js";
+import { followControl, followLink, FollowFlow, remembered, plainClick } from "./follow.js";
 import { ElementHandle, crowded } from "./handle.js";
 import { CARD, prepare } from "./look.js";
 
@@ -93,7 +93,7 @@ export class CardHandle extends ElementHandle {
       app = phoneApp;
       this.#track("click", { click: clickId });
     }
-    const plain = event.type === "click" && event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
+    const plain = event.type === "click" && plainClick(event);
     if (app && plain) {
       event.preventDefault();
       openApp(app, buy.href);

@@ -69,7 +69,11 @@ function remember(creator, following) {
   }
 }
 
-const POPUP = { width: 420, height: 600 };
+/** A click with the main button and no modifier key (the others keep the browser's own behaviour). */
+export const plainClick = (event) => event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
+
+const POPUP_WIDTH = 420;
+const POPUP_HEIGHT = 600;
 
 /**
  * Following a creator from this page, for any control that does it (the
@@ -79,7 +83,7 @@ const POPUP = { width: 420, height: 600 };
  */
 export class FollowFlow {
   #control;
-  #waiting = null;
+  #waiting;
 
   constructor(control) {
     this.#control = control;
@@ -100,11 +104,10 @@ export class FollowFlow {
     if (!url) return;
     control.track("follow_click");
     this.#wait(nonce, new URL(url).origin, control.creator());
-    const plain = event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
-    if (!plain) return;
-    const left = Math.round(screenX + (outerWidth - POPUP.width) / 2);
-    const top = Math.round(screenY + (outerHeight - POPUP.height) / 2);
-    const popup = window.open(url, "vitrine-follow", `popup,width=${POPUP.width},height=${POPUP.height},left=${left},top=${top}`);
+    if (!plainClick(event)) return;
+    const left = Math.round(screenX + (outerWidth - POPUP_WIDTH) / 2);
+    const top = Math.round(screenY + (outerHeight - POPUP_HEIGHT) / 2);
+    const popup = window.open(url, "vitrine-follow", `popup,width=${POPUP_WIDTH},height=${POPUP_HEIGHT},left=${left},top=${top}`);
     // Blocked: the link itself (already given this click's URL) opens a tab.
     if (popup) {
       event.preventDefault();
@@ -117,6 +120,10 @@ export class FollowFlow {
   #wait(nonce, platform, creator) {
     this.stop();
     const control = this.#control;
+    // Whether the reader left this page (for the tab), and whether the
+    // answer came.
+    let away = false;
+    let answered = false;
     const onMessage = (event) => {
       const answer = event.data;
       if (event.origin !== platform || answer?.type !== "vitrine:follow" || answer.nonce !== nonce || answer.creator !== creator) return;
@@ -124,22 +131,20 @@ export class FollowFlow {
       remember(creator, following);
       guard(() => control.confirm(following));
       if (following) control.track("follow_confirmed");
-      waiting.answered = true;
+      answered = true;
     };
     // Closed without an answer: back to Follow. (A tab opened where popups
     // are blocked cannot be watched; coming back to this page is the sign.)
     const check = () => {
-      const closed = waiting.popup ? waiting.popup.closed : document.visibilityState === "visible" && waiting.away;
+      const closed = waiting.popup ? waiting.popup.closed : document.visibilityState === "visible" && away;
       if (!closed) return;
       waiting.stop();
-      if (!waiting.answered) guard(() => control.dismiss());
+      if (!answered) guard(() => control.dismiss());
     };
-    const onHide = () => document.visibilityState === "hidden" && (waiting.away = true);
+    const onHide = () => document.visibilityState === "hidden" && (away = true);
     const timer = setInterval(check, 500);
     const waiting = {
       popup: null,
-      away: false,
-      answered: false,
       stop: () => {
         clearInterval(timer);
         window.removeEventListener("message", onMessage);

@@ -7,23 +7,21 @@ import { crowded } from "./handle.js";
 // element's box (a skeleton of its final size) is drawn the moment it
 // connects, before the wasm has arrived: the page never shifts.
 // `fields` names the fields of the header of the element's plans (also put
-// here by the build, from the definition the wasm writes them by).
-function look(css, html, fields) {
-  return { css, html, fields, sheet: null, template: null };
+// here by the build, from the definition the wasm writes them by). The first
+// `prepare` of a kind gives it its `sheet` and `template`.
+export const CARD = { css: "__VITRINE_CARD_CSS__", html: "__VITRINE_CARD_HTML__", fields: "__VITRINE_CARD_FIELDS__" };
+export const FOLLOW = { css: "__VITRINE_FOLLOW_CSS__", html: "__VITRINE_FOLLOW_HTML__", fields: "__VITRINE_FOLLOW_FIELDS__" };
+
+/** A constructable stylesheet of `css` (so a strict style-src CSP allows it). */
+export function sheetOf(css) {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  return sheet;
 }
-export const CARD = look("__VITRINE_CARD_CSS__", "__VITRINE_CARD_HTML__", "__VITRINE_CARD_FIELDS__");
-export const FOLLOW = look("__VITRINE_FOLLOW_CSS__", "__VITRINE_FOLLOW_HTML__", "__VITRINE_FOLLOW_FIELDS__");
 
 // The sheet of each card beyond the first ones on a crowded page (see
 // `crowded`, handle.js): far off screen, it is only sized.
 let many;
-function manySheet() {
-  if (!many) {
-    many = new CSSStyleSheet();
-    many.replaceSync(":host { content-visibility: auto; contain-intrinsic-size: auto 460px; }");
-  }
-  return many;
-}
 
 /**
  * Gives `element` its open shadow root, with the look's stylesheet
@@ -33,13 +31,14 @@ function manySheet() {
  */
 export function prepare(element, options, kind, state = "loading") {
   if (!kind.sheet) {
-    kind.sheet = new CSSStyleSheet();
-    kind.sheet.replaceSync(kind.css);
+    kind.sheet = sheetOf(kind.css);
     kind.template = document.createElement("template");
     kind.template.innerHTML = kind.html;
   }
   const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
-  root.adoptedStyleSheets = kind === CARD && crowded() ? [kind.sheet, manySheet()] : [kind.sheet];
+  root.adoptedStyleSheets = kind === CARD && crowded()
+    ? [kind.sheet, (many ??= sheetOf(":host { content-visibility: auto; contain-intrinsic-size: auto 460px; }"))]
+    : [kind.sheet];
   if (!root.firstChild) {
     const content = kind.template.content.cloneNode(true);
     const box = content.firstElementChild;

@@ -10,7 +10,7 @@ import { followControl, followLink, FollowFlow, remembered } from "./follow.js";
 import { merged } from "./options.js";
 import { engine } from "./engine.js";
 import { ElementHandle } from "./handle.js";
-import { prepare } from "./look.js";
+import { prepare, sheetOf } from "./look.js";
 
 /** The product page a strip is about: its `url`, else the page's canonical link, else the page. */
 function productPage(options) {
@@ -59,10 +59,7 @@ const shared = {
 let reservation;
 function reserve(element, hint) {
   if (hint !== "loading") return;
-  if (!reservation) {
-    reservation = new CSSStyleSheet();
-    reservation.replaceSync(":host { display: block; height: 126px; margin-top: var(--vitrine-gap, 0); }");
-  }
+  reservation ??= sheetOf(":host { display: block; height: 126px; margin-top: var(--vitrine-gap, 0); }");
   const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
   if (!root.adoptedStyleSheets.length) root.adoptedStyleSheets = [reservation];
 }

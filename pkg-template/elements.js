@@ -50,16 +50,9 @@ export function defineElement(name, attributes, mount, needsData) {
   );
 }
 
-/** Each element's attributes, by the option each one sets. */
-export const cardAttributes = {
-  item: "itemId",
-  platform: "platform",
-  locale: "locale",
-  theme: "theme",
-  layout: "layout",
-  placement: "placement",
-  "link-mode": "linkMode",
-  consent: "consent",
-};
-export const followAttributes = { creator: "creator", platform: "platform", locale: "locale", theme: "theme", size: "size", count: "count", placement: "placement", consent: "consent" };
-export const proofAttributes = { url: "url", platform: "platform", locale: "locale", theme: "theme", placement: "placement", consent: "consent" };
+// Each element's attributes (attribute name: the option it sets); most are
+// every element's.
+const common = { platform: "platform", locale: "locale", theme: "theme", placement: "placement", consent: "consent" };
+export const cardAttributes = { item: "itemId", ...common, layout: "layout", "link-mode": "linkMode" };
+export const followAttributes = { creator: "creator", ...common, size: "size", count: "count" };
+export const proofAttributes = { url: "url", ...common };

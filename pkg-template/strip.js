@@ -43,7 +43,9 @@ function rememberProof(url, shown) {
 }
 
 // The strip's code (vitrine-proof.js: its look, its handle, its wasm build)
-// is fetched only where a strip mounts, and handed what every element shares.
+// is fetched only where a strip mounts, and handed what every element shares
+// rather than importing it: a shell module the chunk imported would become
+// a third chunk, which every page would fetch.
 let proofChunk;
 const shared = {
   ElementHandle, prepare, productPage, proofHint, rememberProof, prefetch, encoded, engine, guard,

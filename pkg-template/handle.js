@@ -19,9 +19,7 @@ const handles = new Set();
 const MANY = 12;
 
 /** Whether the page has more elements than the first ones, which are set up at once. */
-export function crowded() {
-  return handles.size > MANY;
-}
+export const crowded = () => handles.size > MANY;
 
 /**
  * Page-wide defaults for every element: platform, locale, theme, layout,

@@ -6,7 +6,7 @@ import init, { proof, followStep, queuePolicy, sendOutcome } from "./vitrine_pro
 
 // The strip's stylesheet and markup (src/proof.css, src/proof.html), put
 // here by `cargo xtask build`, and the names of its plans' header fields
-// (vitrine_core::plan::ProofHeader).
+// (vitrine_core::plan::ProofField, put here by the build too).
 const PROOF = {
   css: "__VITRINE_PROOF_CSS__",
   html: "__VITRINE_PROOF_HTML__",

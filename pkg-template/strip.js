@@ -1,0 +1,104 @@
+// Social proof on a store's product page (<vitrine-proof>, mountProof): the
+// shell's side of the strip. The strip's own code is a chunk of its own,
+// fetched only where a strip mounts; until it is here, the strip's box
+// (when this tab knows the page has recommendations) and a stand-in handle.
+import { guard } from "./guard.js";
+import { encoded, prefetch } from "./net.js";
+import { track } from "./beacons.js";
+import { watchViewable } from "./viewability.js";
+import { followControl, followLink, FollowFlow, remembered } from "./follow.js";
+import { merged } from "./options.js";
+import { engine } from "./engine.js";
+import { ElementHandle } from "./handle.js";
+import { prepare, sheetOf } from "./look.js";
+
+/** The product page a strip is about: its `url`, else the page's canonical link, else the page. */
+function productPage(options) {
+  try {
+    const given = options.url ?? document.querySelector('link[rel="canonical"]')?.getAttribute("href") ?? location.href;
+    return new URL(given, document.baseURI).href;
+  } catch {
+    return String(options.url ?? "");
+  }
+}
+
+// Whether a product page had recommendations when last asked (this tab):
+// a strip that knows takes its box in the very first frame, or none at all.
+// One that does not takes no space until the answer says.
+const PROOF_HINT = "vitrine.proof.";
+function proofHint(url) {
+  try {
+    const hint = sessionStorage.getItem(PROOF_HINT + url);
+    return hint === "1" ? "loading" : hint === "0" ? "empty" : "deciding";
+  } catch {
+    return "deciding";
+  }
+}
+function rememberProof(url, shown) {
+  try {
+    sessionStorage.setItem(PROOF_HINT + url, shown ? "1" : "0");
+  } catch {
+    // Storage off: the next view decides again.
+  }
+}
+
+// The strip's code (vitrine-proof.js: its look, its handle, its wasm build)
+// is fetched only where a strip mounts, and handed what every element shares
+// rather than importing it: a shell module the chunk imported would become
+// a third chunk, which every page would fetch.
+let proofChunk;
+const shared = {
+  ElementHandle, prepare, productPage, proofHint, rememberProof, prefetch, encoded, engine, guard,
+  followControl, followLink, FollowFlow, track, remembered, watchViewable,
+};
+
+// Until the strip's code arrives, its box: none, or, when this tab has seen
+// recommendations for the page, the collapsed strip's height (src/proof.css:
+// border 1 + 1, padding 12 + 12, head 28, gap 8, quote 64; the gap above it
+// is the strip's margin, which collapses outside the host), so that nothing
+// moves when it fills. The proof layout-shift test
+// holds the two together.
+let reservation;
+function reserve(element, hint) {
+  if (hint !== "loading") return;
+  reservation ??= sheetOf(":host { display: block; height: 126px; margin-top: var(--vitrine-gap, 0); }");
+  const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
+  if (!root.adoptedStyleSheets.length) root.adoptedStyleSheets = [reservation];
+}
+
+/**
+ * Mounts the creators' recommendations of a product in `element` (in its
+ * open shadow root). Options: url (the product page; default the page's
+ * canonical link, then the page), platform, locale, theme, placement.
+ */
+export function mountProof(element, options = {}) {
+  reserve(element, proofHint(productPage(merged(options))));
+  proofChunk ??= import("./vitrine-proof.js").then(
+    (chunk) => chunk.start(shared),
+    (e) => {
+      console.warn("vitrine: the strip's code could not be loaded (" + e + ")");
+      throw e;
+    },
+  );
+  // Until the chunk is here, this stands in for the strip's handle.
+  let handle = null;
+  let destroyed = false;
+  const later = { ...options };
+  proofChunk.then(
+    (mount) => destroyed || (handle = mount(element, later)),
+    () => {
+      if (element.shadowRoot) element.shadowRoot.adoptedStyleSheets = [];
+    },
+  );
+  return {
+    update(options) {
+      if (handle) handle.update(options);
+      else Object.assign(later, options);
+    },
+    destroy() {
+      destroyed = true;
+      handle?.destroy();
+      element.shadowRoot?.replaceChildren();
+    },
+  };
+}

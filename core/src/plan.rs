@@ -10,19 +10,26 @@ pub const RS: char = '\u{1e}';
 /// Separates fields.
 pub const US: char = '\u{1f}';
 
+/// An element's header fields: every element's start with its state and
+/// what it fetches, then its own.
 macro_rules! header {
     ($(#[$doc:meta])* $name:ident { $($(#[$field_doc:meta])* $field:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(u8)]
         pub enum $name {
+            /// The element's state: `loading` until its data is here (or
+            /// the strip's `deciding`), `error`, or one of its own.
+            State,
+            /// The URL of the data the element waits for, while it waits.
+            Fetch,
             $($(#[$field_doc])* $field,)+
         }
 
         impl $name {
             /// The fields' names, in the order they are written: what the
             /// shell names them by.
-            pub const FIELDS: &'static [&'static str] = &[$($text),+];
+            pub const FIELDS: &'static [&'static str] = &["state", "fetch", $($text),+];
         }
 
         impl From<$name> for u8 {
@@ -36,10 +43,6 @@ macro_rules! header {
 header! {
     /// The fields of a card's plan header.
     CardField {
-        /// `loading`, `ready` or `error`.
-        State = "state",
-        /// The URL to fetch the item from, while loading.
-        Fetch = "fetch",
         /// The item's id.
         Item = "item",
         /// The recommending creator's id.
@@ -62,10 +65,6 @@ header! {
 header! {
     /// The fields of a follow button's plan header.
     FollowField {
-        /// `loading`, a follow state, or `error`.
-        State = "state",
-        /// The URL to fetch the creator from, while loading.
-        Fetch = "fetch",
         /// The creator's id.
         Creator = "creator",
         /// Why the button could not be shown (one console warning).
@@ -80,10 +79,6 @@ header! {
     /// `item creator` pairs, one per recommendation shown (the shell's
     /// `rest`).
     ProofField {
-        /// `loading`, `deciding`, `ready`, `empty` or `error`.
-        State = "state",
-        /// The URL to fetch the answer from, while loading.
-        Fetch = "fetch",
         /// Why the strip could not be shown (one console warning).
         Problem = "problem",
         /// How many avatars the collapsed strip shows.

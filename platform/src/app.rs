@@ -10,6 +10,7 @@ use crate::partners::product_of;
 use crate::store::{Store, StoreError};
 use axum::http::{header, HeaderMap};
 use std::sync::Arc;
+use vitrine_core::field::is_id;
 use vitrine_core::partner::Registry;
 
 #[derive(Clone)]
@@ -66,6 +67,23 @@ pub async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| StoreError(e.to_string()))?
         .map_err(ApiError::from)
+}
+
+/// What `find` finds under an id a request named, or `404` with `what` in
+/// the reason. An id that is not one (`is_id`) is not looked up at all.
+pub async fn found<T: Send + 'static>(
+    state: &AppState,
+    what: &str,
+    id: String,
+    find: impl FnOnce(&dyn Store, &str) -> Result<Option<T>, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let reason = format!("no {what} with id {id}");
+    let row = if is_id(&id) {
+        blocking(state, move |s| find(s, &id)).await?
+    } else {
+        None
+    };
+    row.ok_or_else(|| ApiError::not_found(reason))
 }
 
 /// `http://host:port` of this request, for absolute media URLs. Only a

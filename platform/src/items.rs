@@ -3,7 +3,7 @@
 //! leaves through [`wire_item`], which validates it again with the core:
 //! the platform never serves what the SDK would refuse.
 
-use crate::app::{base_url, blocking, AppState};
+use crate::app::{base_url, blocking, found, AppState};
 use crate::error::ApiError;
 use crate::store::{CreatorRow, ItemRow, Store, StoreError};
 use axum::extract::{Path, Query, State};
@@ -126,13 +126,7 @@ pub async fn get_creator(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let base = base_url(&headers);
-    let reason = format!("no creator with id {id}");
-    let creator = if is_id(&id) {
-        blocking(&state, move |s| s.creator(&id)).await?
-    } else {
-        None
-    };
-    let c = creator.ok_or_else(|| ApiError::not_found(reason))?;
+    let c = found(&state, "creator", id, |s, id| s.creator(id)).await?;
     Ok(Json(json!({
         "id": c.id, "name": c.name, "avatar": format!("{base}{}", c.avatar_path),
         "bio": c.bio, "followers": c.followers, "verified": c.verified,

@@ -4,7 +4,7 @@
 //! from the request; the token is signed, so it names only what the
 //! platform minted.
 
-use crate::app::{base_url, blocking, AppState};
+use crate::app::{base_url, blocking, found, AppState};
 use crate::error::ApiError;
 use crate::links::{new_click_id, Claims};
 use crate::store::ClickRow;
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use std::collections::HashMap;
-use vitrine_core::field::{is_hex_id, is_id, is_placement, PLACEMENT_RULE};
+use vitrine_core::field::{is_hex_id, is_placement, PLACEMENT_RULE};
 use vitrine_core::link::{canonicalize, resolve};
 use vitrine_core::partner::Attribution;
 use vitrine_core::whatwg::UrlCrate;
@@ -34,13 +34,7 @@ pub async fn mint_link(
             ["placement ", PLACEMENT_RULE].concat(),
         ));
     }
-    let reason = format!("no item with id {id}");
-    let row = if is_id(&id) {
-        blocking(&state, move |s| s.item(&id)).await?
-    } else {
-        None
-    };
-    let row = row.ok_or_else(|| ApiError::not_found(reason))?;
+    let row = found(&state, "item", id, |s, id| s.item(id)).await?;
     // Refuse now rather than hand out a link that cannot go anywhere.
     canonicalize(&row.store_url, &UrlCrate, &state.registry).map_err(|e| {
         ApiError::unprocessable(

@@ -177,8 +177,14 @@ fn build() -> Result<PathBuf> {
     use vitrine_core::follow::{INTENT_NONCE, INTENT_ORIGIN};
     use vitrine_core::plan::{CardField, FollowField, ProofField, RS, US};
     // What a click appends to a follow intent (vitrine_core::follow).
-    looks.push(("\"__VITRINE_INTENT_NONCE__\"".into(), js_string(INTENT_NONCE)));
-    looks.push(("\"__VITRINE_INTENT_ORIGIN__\"".into(), js_string(INTENT_ORIGIN)));
+    looks.push((
+        "\"__VITRINE_INTENT_NONCE__\"".into(),
+        js_string(INTENT_NONCE),
+    ));
+    looks.push((
+        "\"__VITRINE_INTENT_ORIGIN__\"".into(),
+        js_string(INTENT_ORIGIN),
+    ));
     looks.push(("\"__VITRINE_PLAN_RS__\"".into(), js_string(&RS.to_string())));
     looks.push(("\"__VITRINE_PLAN_US__\"".into(), js_string(&US.to_string())));
     for (name, fields) in [

@@ -322,6 +322,10 @@ fn test(args: &[String]) -> Result {
         "wasm" => tools::ensure_test_tools().and_then(|_| test_wasm()),
         "e2e" => tools::ensure_test_tools().and_then(|_| test_e2e(rest)),
         "bench" => tools::ensure_test_tools().and_then(|_| test_bench()),
+        "help" | "--help" => {
+            println!("{TEST_PARTS}");
+            Ok(())
+        }
         _ => Err(TEST_PARTS.to_string()),
     }
 }

@@ -39,6 +39,7 @@ pub mod locale;
 pub mod partner;
 pub mod plan;
 pub mod proof;
+pub mod traffic;
 pub mod url;
 #[cfg(feature = "url")]
 pub mod whatwg;

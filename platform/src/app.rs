@@ -3,8 +3,10 @@
 //! and the live-update channel; and the two helpers every handler uses
 //! (`blocking` for storage calls, `base_url` for absolute URLs).
 
+use crate::catalogue::Catalogue;
 use crate::collector::{Collector, Live};
 use crate::error::ApiError;
+use crate::limits::{Limiters, Limits};
 use crate::links::Secret;
 use crate::partners::product_of;
 use crate::store::{Store, StoreError};
@@ -24,6 +26,10 @@ pub struct AppState {
     pub collector: Collector,
     /// Which creators just got new events (for live dashboards).
     pub live: Live,
+    /// Which creator each published item is (what events are checked against).
+    pub catalogue: Arc<Catalogue>,
+    /// Rates per client and per page view.
+    pub limiters: Arc<Limiters>,
 }
 
 impl AppState {
@@ -41,7 +47,15 @@ impl AppState {
             registry: Arc::new(registry),
             collector,
             live,
+            catalogue: Arc::new(Catalogue::default()),
+            limiters: Arc::new(Limiters::new(Limits::default())),
         }
+    }
+
+    /// The same state with other per-client limits.
+    pub fn with_limits(mut self, limits: Limits) -> AppState {
+        self.limiters = Arc::new(Limiters::new(limits));
+        self
     }
 }
 

@@ -4,17 +4,16 @@
 //! creators have new events. `POST /v1/events` (`events.rs`) hands it the
 //! events it accepted and answers once they are committed.
 
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{Arrival, Store, StoreError, StoreResult, Stored};
 use std::sync::mpsc;
 use std::sync::Arc;
-use vitrine_core::event::Event;
 
 /// Most batches committed in one transaction.
 const GROUP: usize = 256;
 
 struct Job {
-    events: Vec<Event>,
-    reply: tokio::sync::oneshot::Sender<StoreResult<Vec<bool>>>,
+    arrivals: Vec<Arrival>,
+    reply: tokio::sync::oneshot::Sender<StoreResult<Vec<Stored>>>,
 }
 
 /// Who has new events, as each commit lands.
@@ -42,16 +41,19 @@ impl Collector {
                             Err(_) => break,
                         }
                     }
-                    let all: Vec<Event> = group
+                    let all: Vec<Arrival> = group
                         .iter()
-                        .flat_map(|j| j.events.iter().cloned())
+                        .flat_map(|j| j.arrivals.iter().cloned())
                         .collect();
                     match store.insert_events(&all) {
                         Ok(fresh) => {
+                            // Filtered events change a report too (its
+                            // filtered figures): every new one is news.
                             let mut creators: Vec<String> = all
                                 .iter()
                                 .zip(&fresh)
-                                .filter_map(|(e, new)| new.then(|| e.creator_id.clone()).flatten())
+                                .filter(|(_, stored)| **stored != Stored::Duplicate)
+                                .filter_map(|(a, _)| a.event.creator_id.clone())
                                 .collect();
                             creators.sort();
                             creators.dedup();
@@ -60,7 +62,7 @@ impl Collector {
                             }
                             let mut fresh = fresh.into_iter();
                             for job in group {
-                                let mine = fresh.by_ref().take(job.events.len()).collect();
+                                let mine = fresh.by_ref().take(job.arrivals.len()).collect();
                                 let _ = job.reply.send(Ok(mine));
                             }
                         }
@@ -76,11 +78,11 @@ impl Collector {
         Collector { jobs }
     }
 
-    /// Stores `events`; resolves once they are committed.
-    pub async fn store(&self, events: Vec<Event>) -> StoreResult<Vec<bool>> {
+    /// Stores `arrivals`; resolves once they are committed.
+    pub async fn store(&self, arrivals: Vec<Arrival>) -> StoreResult<Vec<Stored>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.jobs
-            .send(Job { events, reply })
+            .send(Job { arrivals, reply })
             .map_err(|_| StoreError("the event writer stopped".into()))?;
         answer
             .await

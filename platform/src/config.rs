@@ -1,6 +1,7 @@
 //! Command line and environment: `--listen ADDR`, `--data DIR`, `--www DIR`,
-//! `--pkg DIR` (also `VITRINE_LISTEN`, `VITRINE_DATA`, `VITRINE_WWW`,
-//! `VITRINE_PKG`). Flags win over the environment, which wins over defaults.
+//! `--pkg DIR`, `--client-events N` (also `VITRINE_LISTEN`, `VITRINE_DATA`,
+//! `VITRINE_WWW`, `VITRINE_PKG`, `VITRINE_CLIENT_EVENTS`). Flags win over
+//! the environment, which wins over defaults.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,6 +13,8 @@ pub struct Config {
     pub data: PathBuf,
     pub www: PathBuf,
     pub pkg: PathBuf,
+    /// Events per second one client may post (after a burst of 30 s of it).
+    pub client_events: f64,
 }
 
 pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--data DIR] [--www DIR] [--pkg DIR]
@@ -20,7 +23,11 @@ pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--da
   --data DIR      where the SQLite database lives; created and seeded on first start
                   (env VITRINE_DATA; default ./vitrine-data)
   --www DIR       demo pages served at / (env VITRINE_WWW; default ./www)
-  --pkg DIR       the built SDK package served at /pkg/ (env VITRINE_PKG; default ./pkg)";
+  --pkg DIR       the built SDK package served at /pkg/ (env VITRINE_PKG; default ./pkg)
+  --client-events N
+                  events per second one client may post, after a burst of 30 s of them
+                  (env VITRINE_CLIENT_EVENTS; default 100: a reader sends far fewer; a load
+                  test from one address needs more)";
 
 impl Config {
     /// Reads `args` (without the program name) and the environment.
@@ -32,6 +39,7 @@ impl Config {
         let mut data = env("VITRINE_DATA").unwrap_or_else(|| "vitrine-data".into());
         let mut www = env("VITRINE_WWW").unwrap_or_else(|| "www".into());
         let mut pkg = env("VITRINE_PKG").unwrap_or_else(|| "pkg".into());
+        let mut client_events = env("VITRINE_CLIENT_EVENTS").unwrap_or_else(|| "100".into());
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -43,6 +51,7 @@ impl Config {
                 "--data" => &mut data,
                 "--www" => &mut www,
                 "--pkg" => &mut pkg,
+                "--client-events" => &mut client_events,
                 "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument {other}\n\n{USAGE}")),
             };
@@ -54,7 +63,15 @@ impl Config {
         let listen = listen.parse().map_err(|_| {
             format!("--listen: {listen:?} is not an address such as 127.0.0.1:8080")
         })?;
+        let client_events = client_events
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 1.0)
+            .ok_or_else(|| {
+                format!("--client-events: {client_events:?} is not a number of at least 1")
+            })?;
         Ok(Config {
+            client_events,
             listen,
             data: data.into(),
             www: www.into(),
@@ -88,6 +105,12 @@ mod tests {
         let c = Config::from_args(args, env).unwrap();
         assert_eq!(c.listen.port(), 0);
         assert_eq!(c.data, PathBuf::from("/tmp/x"));
+        assert_eq!(c.client_events, 100.0);
+        let args = ["--client-events", "5000"].map(String::from);
+        assert_eq!(
+            Config::from_args(args, no_env).unwrap().client_events,
+            5000.0
+        );
     }
 
     #[test]
@@ -96,6 +119,9 @@ mod tests {
         assert!(err.contains("not an address"), "{err}");
         let err = Config::from_args(["--data"].map(String::from), no_env).unwrap_err();
         assert!(err.contains("--data needs a value"), "{err}");
+        let err =
+            Config::from_args(["--client-events", "0"].map(String::from), no_env).unwrap_err();
+        assert!(err.contains("at least 1"), "{err}");
         let err = Config::from_args(["--bogus"].map(String::from), no_env).unwrap_err();
         assert!(err.contains("unknown argument --bogus"), "{err}");
     }

@@ -3,7 +3,7 @@
 //! storage error it turns into a 500, and nothing of the handlers.
 
 use crate::store::StoreError;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -15,6 +15,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     reason: String,
+    /// Seconds to wait, for `429` (sent as `Retry-After`).
+    retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +26,7 @@ impl ApiError {
             status,
             code,
             reason: reason.into(),
+            retry_after_s: None,
         }
     }
 
@@ -67,6 +70,19 @@ impl ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", reason)
     }
 
+    /// `429 too_many`: more than a reader sends; try again in
+    /// `retry_after_s` (also sent as `Retry-After`).
+    pub fn too_many(retry_after_s: u64) -> ApiError {
+        ApiError {
+            retry_after_s: Some(retry_after_s),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many",
+                format!("more than a reader sends: try again in {retry_after_s} s"),
+            )
+        }
+    }
+
     /// `422` with a code: understood, but refused by a rule.
     pub fn unprocessable(code: &'static str, reason: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, reason)
@@ -80,11 +96,17 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(json!({"error": self.code, "reason": self.reason})),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

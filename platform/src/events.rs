@@ -5,26 +5,33 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::now_ms;
+use crate::limits::Client;
+use crate::store::{now_ms, Arrival, Stored};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use vitrine_core::event::{Event, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
-
-/// Oldest event accepted: a reader may come back online weeks later.
-const MAX_AGE_MS: i64 = 30 * 24 * 3600 * 1000;
-/// Furthest in the future accepted: browsers' clocks drift.
-const MAX_AHEAD_MS: i64 = 24 * 3600 * 1000;
+use vitrine_core::traffic::{in_window, is_bot, Invalid, MAX_EVENTS_PER_VIEW};
 
 /// `POST /v1/events`: a JSON array of events, as `application/json` or as
 /// `text/plain` (what `navigator.sendBeacon` can send without a preflight).
-/// Answers `202 {accepted, duplicate, rejected, reasons}`; `400` for a body
-/// that is not a JSON array, `413` beyond 64 KiB or 500 events.
-pub async fn collect(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+/// Answers `202 {accepted, duplicate, rejected, filtered, reasons}`: each
+/// event is refused with its reason (malformed, out of the time window, an
+/// item that is not published, a creator that is not the item's), stored
+/// once, or stored and filtered as invalid traffic (vitrine_core::traffic;
+/// counted in `accepted` and in `filtered`, not in reports). `400` for a
+/// body that is not a JSON array, `413` beyond 64 KiB or 500 events, `429`
+/// with `Retry-After` for a client sending more than a reader can.
+pub async fn collect(
+    State(state): State<AppState>,
+    Client(client): Client,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let bytes = axum::body::to_bytes(body, MAX_BATCH_BYTES)
         .await
         .map_err(|_| ApiError::too_large("a batch is at most 64 KiB"))?;
@@ -36,36 +43,104 @@ pub async fn collect(State(state): State<AppState>, body: Body) -> Result<Respon
     if items.len() > MAX_BATCH_EVENTS {
         return Err(ApiError::too_large("a batch is at most 500 events"));
     }
+    // A flood costs the flooder: its own buckets, before any work is done.
+    state.limiters.posts.take(client, 1.0)?;
+    state
+        .limiters
+        .events
+        .take(client, items.len().max(1) as f64)?;
+    let bot = is_bot(
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
     let now = now_ms();
     let mut seen = HashSet::new();
-    let mut accepted = Vec::new();
+    let mut valid = Vec::new();
     let mut reasons = Vec::new();
     let mut duplicate = 0;
     for (index, item) in items.iter().enumerate() {
         let event = Event::from_node(item)
             .map_err(|e| e.message())
-            .and_then(|e| {
-                let ts = e.ts as i64;
-                if ts < now - MAX_AGE_MS || ts > now + MAX_AHEAD_MS {
-                    Err("event.ts must be within the last 30 days".to_string())
-                } else {
-                    Ok(e)
-                }
+            .and_then(|e| match e.ts as i64 {
+                ts if in_window(ts, now) => Ok(e),
+                ts if ts > now => Err(
+                    "event.ts must be at most 5 minutes ahead of the platform's clock".to_owned(),
+                ),
+                _ => Err("event.ts must be within the last 30 days".to_owned()),
             });
         match event {
             Ok(e) if !seen.insert(e.id.clone()) => duplicate += 1,
-            Ok(e) => accepted.push(e),
-            Err(reason) => reasons.push(json!({"index": index, "reason": reason})),
+            Ok(e) => valid.push((index, e)),
+            Err(reason) => reasons.push((index, reason)),
         }
     }
-    let fresh = if accepted.is_empty() {
+    // Every event against what the platform knows: its item published, its
+    // creator that item's (or, without an item, a creator).
+    let store = state.store.clone();
+    let catalogue = state.catalogue.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        let mut known = Vec::with_capacity(valid.len());
+        let mut refused = Vec::new();
+        for (index, e) in valid {
+            let verdict = match (&e.item_id, &e.creator_id) {
+                (Some(item), creator) => match catalogue.creator_of(store.as_ref(), item)? {
+                    None => Err("event.item must be a published item"),
+                    Some(owner) if Some(&owner) != creator.as_ref() => {
+                        Err("event.creator must be the creator of event.item")
+                    }
+                    Some(_) => Ok(()),
+                },
+                (None, Some(creator)) if !catalogue.is_creator(store.as_ref(), creator)? => {
+                    Err("event.creator must be a creator on this platform")
+                }
+                _ => Ok(()),
+            };
+            match verdict {
+                Ok(()) => known.push(e),
+                Err(reason) => refused.push((index, reason.to_owned())),
+            }
+        }
+        Ok::<_, crate::store::StoreError>((known, refused))
+    })
+    .await
+    .map_err(|e| crate::store::StoreError(e.to_string()))??;
+    let (known, refused) = checked;
+    reasons.extend(refused);
+    reasons.sort_by_key(|(index, _)| *index);
+    let arrivals: Vec<Arrival> = known
+        .into_iter()
+        .map(|event| {
+            let view = crate::links::hex_bytes(&event.view_id)
+                .and_then(|b| <[u8; 16]>::try_from(b).ok())
+                .unwrap_or_default();
+            let invalid = if bot {
+                Some(Invalid::Bot)
+            } else if state.limiters.views.count(view, now) > MAX_EVENTS_PER_VIEW {
+                Some(Invalid::ViewRate)
+            } else {
+                None
+            };
+            Arrival { event, invalid }
+        })
+        .collect();
+    let stored = if arrivals.is_empty() {
         Vec::new()
     } else {
-        state.collector.store(accepted).await?
+        state.collector.store(arrivals).await?
     };
-    let new = fresh.iter().filter(|f| **f).count();
-    duplicate += fresh.len() - new;
-    let body = json!({"accepted": new, "duplicate": duplicate, "rejected": reasons.len(), "reasons": reasons});
+    let new = stored.iter().filter(|s| **s != Stored::Duplicate).count();
+    let filtered = stored
+        .iter()
+        .filter(|s| matches!(s, Stored::New(Some(_))))
+        .count();
+    duplicate += stored.len() - new;
+    let reasons: Vec<Value> = reasons
+        .into_iter()
+        .map(|(index, reason)| json!({"index": index, "reason": reason}))
+        .collect();
+    let body = json!({"accepted": new, "duplicate": duplicate, "rejected": reasons.len(), "filtered": filtered, "reasons": reasons});
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
@@ -73,7 +148,8 @@ pub async fn collect(State(state): State<AppState>, body: Body) -> Result<Respon
 mod tests {
     use crate::store::SqliteStore;
     use crate::testing::{
-        app_and_store, app_on, event, get, minted_path, post_events, seeded_store, send,
+        app_and_store, app_on, beacon_from, event, get, minted_path, post_events, seeded_store,
+        send, BROWSER, READER,
     };
     use axum::http::StatusCode;
     use serde_json::json;
@@ -232,5 +308,265 @@ mod tests {
                 .unwrap(),
             1
         );
+    }
+
+    /// An event of `kind` on `item` by `creator` in page view `view`.
+    fn on(id: u32, kind: &str, item: &str, creator: &str, view: u8) -> serde_json::Value {
+        let mut e = event(id, kind);
+        e["item"] = json!(item);
+        e["creator"] = json!(creator);
+        e["view"] = json!(format!("{view:02x}").repeat(16));
+        e
+    }
+
+    async fn report_of(app: &axum::Router, query: &str) -> serde_json::Value {
+        get(app, &format!("/v1/reports?{query}")).await.2
+    }
+
+    #[tokio::test]
+    async fn events_pairing_an_item_with_another_creator_or_unknown_ids_count_nothing() {
+        let (app, _) = app_and_store();
+        // Lin's mug "recommended" by Maya, from another site; a made-up pair.
+        let mut forged = Vec::new();
+        for (n, kind) in [
+            "impression",
+            "viewable_impression",
+            "click",
+            "follow_confirmed",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            forged.push(on(n as u32, kind, "itm_ceramic_mug", "cr_mayachen", 1));
+        }
+        forged.push(on(9, "impression", "itm_doesnotexist", "cr_ghost", 1));
+        let mut follow = on(10, "follow_confirmed", "", "cr_ghost", 1);
+        follow.as_object_mut().unwrap().remove("item");
+        forged.push(follow);
+        let (status, _, answer) = beacon_from(&app, READER, BROWSER, &json!(forged)).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert_eq!(
+            (answer["accepted"].as_u64(), answer["rejected"].as_u64()),
+            (Some(0), Some(6))
+        );
+        let reasons: Vec<&str> = answer["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reason"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            reasons[0],
+            "event.creator must be the creator of event.item"
+        );
+        assert_eq!(reasons[4], "event.item must be a published item");
+        assert_eq!(
+            reasons[5],
+            "event.creator must be a creator on this platform"
+        );
+        for query in [
+            "creator=cr_mayachen",
+            "creator=cr_ghost",
+            "item=itm_ceramic_mug",
+        ] {
+            let report = report_of(&app, query).await;
+            for total in ["impressions", "viewable_impressions", "clicks", "follows"] {
+                assert_eq!(report["totals"][total], 0, "{query}: {total}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unpublished_items_events_are_refused_at_once() {
+        let (app, store) = app_and_store();
+        let batch = json!([on(1, "impression", "itm_oolong_tea", "cr_chenmo", 1)]);
+        assert_eq!(
+            beacon_from(&app, READER, BROWSER, &batch).await.2["accepted"],
+            1
+        );
+        store.set_published("itm_oolong_tea", false).unwrap();
+        // The studio forgets the item when it unpublishes it; here the store
+        // changed behind the collector's back, so its memory runs out first.
+        tokio::time::sleep(crate::catalogue::FRESH).await;
+        let batch = json!([on(2, "impression", "itm_oolong_tea", "cr_chenmo", 1)]);
+        let answer = beacon_from(&app, READER, BROWSER, &batch).await.2;
+        assert_eq!(
+            answer["reasons"][0]["reason"],
+            "event.item must be a published item"
+        );
+    }
+
+    #[tokio::test]
+    async fn events_from_the_future_are_refused() {
+        let (app, _) = app_and_store();
+        let now = crate::store::now_ms();
+        let mut ahead = on(1, "impression", "itm_oolong_tea", "cr_chenmo", 1);
+        ahead["ts"] = json!(now + 23 * 3600 * 1000);
+        let mut drifted = on(2, "impression", "itm_oolong_tea", "cr_chenmo", 2);
+        drifted["ts"] = json!(now + 4 * 60 * 1000);
+        let answer = beacon_from(&app, READER, BROWSER, &json!([ahead, drifted]))
+            .await
+            .2;
+        assert_eq!(
+            answer["accepted"], 1,
+            "a clock a few minutes fast is a reader's"
+        );
+        assert_eq!(
+            answer["reasons"][0],
+            json!({"index": 0, "reason": "event.ts must be at most 5 minutes ahead of the platform's clock"})
+        );
+    }
+
+    #[tokio::test]
+    async fn clicks_and_viewable_impressions_without_an_impression_are_filtered_and_shown() {
+        let (app, _) = app_and_store();
+        let batch = json!([
+            // A page view that rendered the card, then saw and clicked it…
+            on(1, "viewable_impression", "itm_oolong_tea", "cr_chenmo", 1),
+            on(2, "impression", "itm_oolong_tea", "cr_chenmo", 1),
+            on(3, "click", "itm_oolong_tea", "cr_chenmo", 1),
+            // …and one that never rendered it.
+            on(4, "viewable_impression", "itm_oolong_tea", "cr_chenmo", 2),
+            on(5, "click", "itm_oolong_tea", "cr_chenmo", 2),
+        ]);
+        let answer = beacon_from(&app, READER, BROWSER, &batch).await.2;
+        assert_eq!(
+            (answer["accepted"].as_u64(), answer["filtered"].as_u64()),
+            (Some(5), Some(2))
+        );
+        let report = report_of(&app, "item=itm_oolong_tea").await;
+        assert_eq!(
+            (
+                report["totals"]["impressions"].as_u64(),
+                report["totals"]["viewable_impressions"].as_u64(),
+                report["totals"]["clicks"].as_u64()
+            ),
+            (Some(1), Some(1), Some(1)),
+            "an impression in the same batch, even after, counts"
+        );
+        assert_eq!(report["filtered"]["total"], 2);
+        assert_eq!(report["filtered"]["by_reason"]["no_impression"], 2);
+        assert_eq!(report["filtered"]["by_type"]["click"]["no_impression"], 1);
+    }
+
+    #[tokio::test]
+    async fn repeat_clicks_from_one_page_view_count_once() {
+        let (app, _) = app_and_store();
+        let mut batch = vec![on(1, "impression", "itm_oolong_tea", "cr_chenmo", 1)];
+        for n in 2..7 {
+            batch.push(on(n, "click", "itm_oolong_tea", "cr_chenmo", 1));
+        }
+        // Another page view's click is its own.
+        batch.push(on(7, "impression", "itm_oolong_tea", "cr_chenmo", 2));
+        batch.push(on(8, "click", "itm_oolong_tea", "cr_chenmo", 2));
+        let answer = beacon_from(&app, READER, BROWSER, &json!(batch)).await.2;
+        assert_eq!(answer["filtered"], 4);
+        let report = report_of(&app, "item=itm_oolong_tea").await;
+        assert_eq!(report["totals"]["clicks"], 2);
+        assert_eq!(report["filtered"]["by_reason"]["repeat_click"], 4);
+        // The same click sent again is a duplicate, not a repeat.
+        let again = beacon_from(
+            &app,
+            READER,
+            BROWSER,
+            &json!([on(2, "click", "itm_oolong_tea", "cr_chenmo", 1)]),
+        )
+        .await
+        .2;
+        assert_eq!(
+            (again["duplicate"].as_u64(), again["filtered"].as_u64()),
+            (Some(1), Some(0))
+        );
+    }
+
+    #[tokio::test]
+    async fn bots_and_headless_browsers_are_kept_but_not_counted() {
+        let (app, _) = app_and_store();
+        for (n, ua) in [
+            "curl/8.5.0",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+            "",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let batch = json!([on(n as u32 + 1, "impression", "itm_oolong_tea", "cr_chenmo", n as u8 + 1)]);
+            let answer = beacon_from(&app, READER, ua, &batch).await.2;
+            assert_eq!((answer["accepted"].as_u64(), answer["filtered"].as_u64()), (Some(1), Some(1)), "{ua:?}");
+        }
+        let report = report_of(&app, "item=itm_oolong_tea").await;
+        assert_eq!(report["totals"]["impressions"], 0);
+        assert_eq!(report["filtered"]["by_reason"]["bot"], 3);
+    }
+
+    #[tokio::test]
+    async fn a_flood_is_refused_with_retry_after_and_costs_only_the_flooder() {
+        let (app, _) = app_and_store();
+        // 2,000 single-event posts, 32 at a time, from one client.
+        let mut statuses = Vec::new();
+        let mut retry_after = None;
+        for round in (0..2000u32).collect::<Vec<_>>().chunks(32) {
+            let posts = round.iter().map(|&n| {
+                let app = app.clone();
+                async move {
+                    let batch = json!([on(
+                        n,
+                        "impression",
+                        "itm_oolong_tea",
+                        "cr_chenmo",
+                        (n % 200) as u8
+                    )]);
+                    beacon_from(&app, "192.0.2.66", BROWSER, &batch).await
+                }
+            });
+            for (status, headers, _) in futures_util::future::join_all(posts).await {
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    retry_after = headers.get("retry-after").cloned();
+                }
+                statuses.push(status);
+            }
+        }
+        let accepted = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::ACCEPTED)
+            .count();
+        let refused = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count();
+        assert_eq!(accepted + refused, 2000);
+        assert!(
+            refused > 0 && accepted <= 3100,
+            "{accepted} accepted, {refused} refused"
+        );
+        assert!(retry_after.is_some(), "a 429 says when to come back");
+        // A reader elsewhere is served as usual.
+        let batch = json!([on(9999, "impression", "itm_oolong_tea", "cr_chenmo", 201)]);
+        let (status, _, answer) = beacon_from(&app, READER, BROWSER, &batch).await;
+        assert_eq!(
+            (status, answer["accepted"].as_u64()),
+            (StatusCode::ACCEPTED, Some(1))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_page_view_sending_more_than_a_reader_can_is_filtered() {
+        let (app, _) = app_and_store();
+        let over = vitrine_core::traffic::MAX_EVENTS_PER_VIEW as u32 + 10;
+        let mut filtered = 0;
+        // Batches of 150 (a batch is at most 64 KiB).
+        for (batch_no, chunk) in (0..over).collect::<Vec<_>>().chunks(150).enumerate() {
+            let batch: Vec<_> = chunk
+                .iter()
+                .map(|&n| on(n, "impression", "itm_oolong_tea", "cr_chenmo", 7))
+                .collect();
+            // From many addresses, so no client's own rate stops it first.
+            let client = format!("192.0.2.{}", batch_no + 1);
+            let answer = beacon_from(&app, &client, BROWSER, &json!(batch)).await.2;
+            filtered += answer["filtered"].as_u64().unwrap();
+        }
+        assert_eq!(filtered, 10);
+        let report = report_of(&app, "item=itm_oolong_tea").await;
+        assert_eq!(report["filtered"]["by_reason"]["view_rate"], 10);
     }
 }

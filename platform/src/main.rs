@@ -6,6 +6,7 @@
 mod accounts;
 mod app;
 mod auth;
+mod catalogue;
 mod collector;
 mod config;
 mod dashboard;
@@ -14,6 +15,7 @@ mod events;
 mod html;
 mod intent;
 mod items;
+mod limits;
 mod links;
 mod media;
 mod partners;
@@ -56,15 +58,20 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let secret = links::Secret::load_or_create(&config.data)?;
     let registry = partners::load(&config.data)?;
-    let state = app::AppState::new(Arc::new(store), secret, registry);
+    let state = app::AppState::new(Arc::new(store), secret, registry)
+        .with_limits(limits::Limits::for_events(config.client_events));
     let app = routes::router(state, &config.www, &config.pkg);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     println!("vitrine-platform: serving on http://{addr}/");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // Each request's client address, hashed with the day's salt for rates.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 use crate::app::{base_url, blocking, found, AppState};
 use crate::error::ApiError;
+use crate::limits::Client;
 use crate::links::{new_click_id, Claims};
 use crate::store::ClickRow;
 use axum::extract::{Path, Query, State};
@@ -24,10 +25,12 @@ use vitrine_core::whatwg::UrlCrate;
 /// direct links (no scripts, no beacons).
 pub async fn mint_link(
     State(state): State<AppState>,
+    Client(client): Client,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    state.limiters.links.take(client, 1.0)?;
     let placement = query.get("placement").cloned().unwrap_or_default();
     if !is_placement(&placement) {
         return Err(ApiError::bad_request(
@@ -62,8 +65,10 @@ pub async fn mint_link(
 /// destination is computed here from the stored item, never read from it.
 pub async fn redirect(
     State(state): State<AppState>,
+    Client(client): Client,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
+    state.limiters.links.take(client, 1.0)?;
     let bad_token = || ApiError::bad("bad_token", "this link is not valid");
     let claims = state.secret.verify(&token).map_err(|_| bad_token())?;
     if !is_hex_id(&claims.click_id) {
@@ -94,8 +99,9 @@ pub async fn redirect(
         placement_id: claims.placement_id,
         source: "redirect",
     };
-    // Recorded before answering: a reader who got the redirect was counted.
-    blocking(&state, move |s| s.record_click(&click)).await?;
+    // Recorded before answering: a reader who got the redirect was counted
+    // (or, clicking the same item again, filtered as a repeat).
+    blocking(&state, move |s| s.record_click(&click, client.0)).await?;
     Ok((
         StatusCode::FOUND,
         [
@@ -117,7 +123,7 @@ pub async fn redirect(
 mod tests {
     use super::*;
     use crate::links::Secret;
-    use crate::testing::{app_and_store, app_on, get, minted_path, seeded_store};
+    use crate::testing::{app_and_store, app_on, get, get_from, minted_path, seeded_store};
     use serde_json::json;
 
     #[tokio::test]
@@ -148,15 +154,78 @@ mod tests {
             1,
             "the same click, twice, is one click"
         );
-        let (_, _, second) =
-            get(&app, "/v1/items/itm_oolong_tea/link?placement=blog.example").await;
+        // Another reader's click is another click.
+        let other = "203.0.113.20";
+        let (_, _, second) = get_from(
+            &app,
+            other,
+            "/v1/items/itm_oolong_tea/link?placement=blog.example",
+        )
+        .await;
         assert_ne!(
             second["click_id"], minted["click_id"],
             "every link is a fresh click"
         );
         let second = minted_path(&second);
-        assert_eq!(get(&app, &second).await.0, StatusCode::FOUND);
+        assert_eq!(get_from(&app, other, &second).await.0, StatusCode::FOUND);
         assert_eq!(store.click_count("itm_oolong_tea").unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn minting_and_following_links_in_a_loop_counts_one_click_and_then_is_refused() {
+        // The attack: GET …/link then GET /r/…, over and over, from one client.
+        let (app, store) = app_and_store();
+        let mut redirected = 0;
+        let mut refused = None;
+        for _ in 0..40 {
+            let (status, headers, minted) =
+                get(&app, "/v1/items/itm_oolong_tea/link?placement=blog.example").await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                refused = Some(headers);
+                break;
+            }
+            let (status, headers, _) = get(&app, &minted_path(&minted)).await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                refused = Some(headers);
+                break;
+            }
+            assert_eq!(status, StatusCode::FOUND);
+            redirected += 1;
+        }
+        assert!(
+            redirected >= 10,
+            "a reader's few clicks go through: {redirected}"
+        );
+        let refused = refused.expect("a loop is cut off");
+        assert!(
+            refused["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+                >= 1
+        );
+        assert_eq!(
+            store.click_count("itm_oolong_tea").unwrap(),
+            1,
+            "repeat clicks by one client on one item within 30 minutes count once"
+        );
+        let (_, _, report) =
+            get_from(&app, "203.0.113.30", "/v1/reports?item=itm_oolong_tea").await;
+        assert_eq!(report["totals"]["clicks"], 1);
+        assert_eq!(
+            report["filtered"]["by_reason"]["repeat_click"],
+            redirected - 1,
+            "the repeats are kept, and shown as filtered"
+        );
+        // Another client is not slowed by the one that flooded.
+        let (status, _, _) = get_from(
+            &app,
+            "203.0.113.31",
+            "/v1/items/itm_oolong_tea/link?placement=blog.example",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use vitrine_core::field::is_id;
+use vitrine_core::traffic::Invalid;
 
 /// Most buckets in one report.
 pub const MAX_BUCKETS: i64 = 2000;
@@ -130,11 +131,12 @@ pub async fn report(
         Some("placement") => Some(GroupBy::Placement),
         Some(_) => return Err(ApiError::bad_request("by must be item or placement")),
     };
-    let (rows, grouped) = blocking(&state, move |s| {
+    let (rows, grouped, filtered) = blocking(&state, move |s| {
         let grouped = by
             .map(|by| s.report_groups(&filter, by, from, to))
             .transpose()?;
-        Ok((s.report(&filter, from, to, bucket_ms)?, grouped))
+        let filtered = s.report_filtered(&filter, from, to)?;
+        Ok((s.report(&filter, from, to, bucket_ms)?, grouped, filtered))
     })
     .await?;
     let (totals, buckets) = summarize(&rows);
@@ -146,7 +148,8 @@ pub async fn report(
             b
         })
         .collect();
-    let mut answer = json!({"from": from, "to": to, "bucket_ms": bucket_ms, "totals": totals.json(), "buckets": buckets});
+    let mut answer = json!({"from": from, "to": to, "bucket_ms": bucket_ms, "totals": totals.json(),
+                            "filtered": filtered_json(&filtered), "buckets": buckets});
     if let Some(grouped) = grouped {
         let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
         for (key, kind, n) in grouped {
@@ -158,6 +161,23 @@ pub async fn report(
             .collect();
     }
     Ok(Json(answer))
+}
+
+/// What was filtered as invalid traffic, beside what was counted:
+/// `{total, by_reason: {reason: n}, by_type: {type: {reason: n}}}`, every
+/// reason named (zero where none was filtered).
+fn filtered_json(rows: &[(String, Invalid, u64)]) -> Value {
+    let mut by_reason: BTreeMap<&str, u64> = Invalid::ALL.iter().map(|r| (r.name(), 0)).collect();
+    let mut by_type: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+    for (kind, reason, n) in rows {
+        *by_reason.entry(reason.name()).or_default() += n;
+        *by_type
+            .entry(kind.as_str())
+            .or_default()
+            .entry(reason.name())
+            .or_default() += n;
+    }
+    json!({"total": rows.iter().map(|(_, _, n)| n).sum::<u64>(), "by_reason": by_reason, "by_type": by_type})
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 use vitrine_core::event::{Event, EventType};
+use vitrine_core::traffic::{repeats, Invalid};
 
 /// A creator as stored. Media are stored as platform paths (`/media/…`) and
 /// made absolute when served, so the database does not know its own address.
@@ -51,6 +52,24 @@ pub struct ClickRow {
     pub placement_id: String,
     /// `redirect` (through `/r/`) or `beacon`.
     pub source: &'static str,
+}
+
+/// An event the collector accepted, with what the collector already found
+/// wrong with it (the store finds the rest: rules
+/// that need what was stored before).
+#[derive(Clone, Debug)]
+pub struct Arrival {
+    pub event: Event,
+    /// Filtered already (a bot's user agent, a page view over its rate).
+    pub invalid: Option<Invalid>,
+}
+
+/// What became of an arrival: stored (counted, or filtered and why), or
+/// already stored under its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    New(Option<Invalid>),
+    Duplicate,
 }
 
 /// Which events a report counts.
@@ -136,7 +155,10 @@ pub trait Store: Send + Sync + 'static {
     fn is_empty(&self) -> StoreResult<bool>;
     /// Records a click; `false` when that click id was already recorded
     /// (the same click reported twice is one click).
-    fn record_click(&self, click: &ClickRow) -> StoreResult<bool>;
+    /// Records a click through `/r/` from `client`, once per click id:
+    /// `None` if that click id was recorded before, else whether it counts
+    /// (a repeat of the same client's click on the item is filtered).
+    fn record_click(&self, click: &ClickRow, client: [u8; 16]) -> StoreResult<Option<Stored>>;
     fn insert_reader(&self, reader: &ReaderRow) -> StoreResult<()>;
     fn reader_by_email(&self, email: &str) -> StoreResult<Option<ReaderRow>>;
     /// Starts a session (`key` is the SHA-256 of the cookie's token).
@@ -174,10 +196,11 @@ pub trait Store: Send + Sync + 'static {
     fn set_product_key(&self, item_id: &str, product_key: &str) -> StoreResult<()>;
     /// Publishes or unpublishes; `false` when there is no such item.
     fn set_published(&self, id: &str, published: bool) -> StoreResult<bool>;
-    /// Stores events in one transaction: `true` for each one new, `false`
-    /// for one already stored (same id). A `click` also records its click
-    /// (the same click a `/r/` redirect records, counted once).
-    fn insert_events(&self, events: &[Event]) -> StoreResult<Vec<bool>>;
+    /// Stores events in one transaction, each with what became of it. The
+    /// store filters by the rules that need what it holds (`no_impression`,
+    /// `repeat_click`, vitrine_core::traffic). A `click` also records its
+    /// click (the same click a `/r/` redirect records, counted once).
+    fn insert_events(&self, arrivals: &[Arrival]) -> StoreResult<Vec<Stored>>;
     /// Counts for a report, per `bucket_ms` bucket in `[from_ms, to_ms)`.
     /// Clicks come from the clicks table (a redirect and a beacon of the same
     /// click are one row); the rest from events.
@@ -197,12 +220,19 @@ pub trait Store: Send + Sync + 'static {
         from_ms: i64,
         to_ms: i64,
     ) -> StoreResult<Vec<(String, String, u64)>>;
-    /// How many events of `kind` an item has. (Read by tests until the live
-    /// report reads it too.)
+    /// Filtered events and clicks in `[from_ms, to_ms)`: (kind, reason, count).
+    fn report_filtered(
+        &self,
+        filter: &ReportFilter,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<(String, Invalid, u64)>>;
+    /// How many events of `kind` an item has, counted. (Read by tests until
+    /// the live report reads it too.)
     #[cfg_attr(not(test), allow(dead_code))]
     fn event_count(&self, item_id: &str, kind: EventType) -> StoreResult<u64>;
-    /// How many clicks an item has had. (Read by tests until the live report
-    /// reads it too.)
+    /// How many clicks an item has had, counted. (Read by tests until the
+    /// live report reads it too.)
     #[cfg_attr(not(test), allow(dead_code))]
     fn click_count(&self, item_id: &str) -> StoreResult<u64>;
 }
@@ -251,7 +281,9 @@ CREATE TABLE IF NOT EXISTS clicks (
     creator_id TEXT NOT NULL,
     placement_id TEXT NOT NULL,
     source TEXT NOT NULL,
-    at_ms INTEGER NOT NULL
+    at_ms INTEGER NOT NULL,
+    invalid INTEGER, -- NULL: counted; else vitrine_core::traffic::Invalid's code
+    client BLOB -- the day's salted hash of the client's address (redirects)
 );
 CREATE INDEX IF NOT EXISTS clicks_by_item ON clicks(item_id);
 CREATE TABLE IF NOT EXISTS readers (
@@ -305,13 +337,19 @@ CREATE TABLE IF NOT EXISTS events (
     click_id TEXT,
     reason TEXT,
     count INTEGER,
-    received_ms INTEGER NOT NULL
+    received_ms INTEGER NOT NULL,
+    invalid INTEGER -- NULL: counted; else vitrine_core::traffic::Invalid's code
 );
 ";
 
 const EVENT_INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS events_by_item ON events(item_id, type, ts);
 CREATE INDEX IF NOT EXISTS events_by_creator ON events(creator_id, type, ts);
+-- What the invalid-traffic rules look up: a page view's impressions and
+-- clicks of an item (only those types, the codes of impression, click and
+-- proof_impression: the index stays small; a test pins the codes).
+CREATE INDEX IF NOT EXISTS events_by_view ON events(view_id, item_id, type, ts) WHERE type IN (0, 2, 7);
+CREATE INDEX IF NOT EXISTS clicks_by_client ON clicks(client, item_id, at_ms) WHERE client IS NOT NULL;
 ";
 
 /// The event types reports count (clicks come from the clicks table).
@@ -347,6 +385,16 @@ fn type_name(code: i64) -> &'static str {
 fn counted_codes() -> String {
     let codes: Vec<String> = COUNTED.iter().map(|&t| type_code(t).to_string()).collect();
     format!("({})", codes.join(", "))
+}
+
+/// The impression an event of `kind` must follow in its page view (the
+/// `no_impression` rule), if it must follow one.
+fn needs_impression(kind: EventType) -> Option<EventType> {
+    match kind {
+        EventType::Click | EventType::ViewableImpression => Some(EventType::Impression),
+        EventType::ProofViewableImpression => Some(EventType::ProofImpression),
+        _ => None,
+    }
 }
 
 /// A 32-hex-digit id (the core checked it) as its 16 bytes.
@@ -487,29 +535,41 @@ impl Store for SqliteStore {
         Ok(n == 0)
     }
 
-    fn record_click(&self, c: &ClickRow) -> StoreResult<bool> {
+    fn record_click(&self, c: &ClickRow, client: [u8; 16]) -> StoreResult<Option<Stored>> {
         let at_ms = now_ms();
-        let inserted = self.conn().execute(
-            "INSERT OR IGNORE INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![c.click_id, c.item_id, c.creator_id, c.placement_id, c.source, at_ms],
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let previous: Option<i64> = tx.query_row(
+            "SELECT MAX(at_ms) FROM clicks WHERE client = ?1 AND item_id = ?2 AND invalid IS NULL",
+            params![&client[..], c.item_id],
+            |r| r.get(0),
         )?;
-        Ok(inserted == 1)
+        let invalid = previous
+            .filter(|&p| repeats(p, at_ms))
+            .map(|_| Invalid::RepeatClick);
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms, invalid, client) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![c.click_id, c.item_id, c.creator_id, c.placement_id, c.source, at_ms, invalid.map(Invalid::code), &client[..]],
+        )?;
+        tx.commit()?;
+        Ok((inserted == 1).then_some(Stored::New(invalid)))
     }
 
     fn click_count(&self, item_id: &str) -> StoreResult<u64> {
         let n: i64 = self.conn().query_row(
-            "SELECT COUNT(*) FROM clicks WHERE item_id = ?1",
+            "SELECT COUNT(*) FROM clicks WHERE item_id = ?1 AND invalid IS NULL",
             [item_id],
             |r| r.get(0),
         )?;
         Ok(n.max(0) as u64)
     }
 
-    fn insert_events(&self, events: &[Event]) -> StoreResult<Vec<bool>> {
+    fn insert_events(&self, arrivals: &[Arrival]) -> StoreResult<Vec<Stored>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let received = now_ms();
-        let mut fresh = Vec::with_capacity(events.len());
+        let mut stored = vec![Stored::Duplicate; arrivals.len()];
         let mut texts = self.texts.lock().unwrap_or_else(|p| p.into_inner());
         // Texts first stored by this transaction: known to all only once it commits.
         let mut added: Vec<(String, i64)> = Vec::new();
@@ -534,13 +594,62 @@ impl Store for SqliteStore {
                 Ok(id)
             };
             let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO events (id, type, item_id, creator_id, placement_id, page, ts, sdk, view_id, click_id, reason, count, received_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                "INSERT OR IGNORE INTO events (id, type, item_id, creator_id, placement_id, page, ts, sdk, view_id, click_id, reason, count, received_ms, invalid) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             let mut click = tx.prepare_cached(
-                "INSERT OR IGNORE INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms) VALUES (?1, ?2, ?3, ?4, 'beacon', ?5)",
+                "INSERT OR IGNORE INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms, invalid) VALUES (?1, ?2, ?3, ?4, 'beacon', ?5, ?6)",
             )?;
-            for e in events {
+            // Type codes written into the SQL (numbers, from the core's list):
+            // SQLite uses the partial index `events_by_view` only when the
+            // query's own type says it may.
+            let seen_sql = |kind: EventType| {
+                format!(
+                    "SELECT 1 FROM events WHERE view_id = ?1 AND item_id = ?2 AND type = {} LIMIT 1",
+                    type_code(kind)
+                )
+            };
+            let mut seen_impression = tx.prepare_cached(&seen_sql(EventType::Impression))?;
+            let mut seen_proof = tx.prepare_cached(&seen_sql(EventType::ProofImpression))?;
+            let mut last_click = tx.prepare_cached(&format!(
+                "SELECT ts FROM events WHERE view_id = ?1 AND item_id = ?2 AND type = {} AND invalid IS NULL \
+                 AND id != ?3 ORDER BY abs(ts - ?4) LIMIT 1",
+                type_code(EventType::Click)
+            ))?;
+            // Impressions first, so that a batch holding an impression and
+            // what followed it (in any order) finds the impression.
+            let (first, then): (Vec<usize>, Vec<usize>) = (0..arrivals.len())
+                .partition(|&i| needs_impression(arrivals[i].event.kind).is_none());
+            for i in first.into_iter().chain(then) {
+                let Arrival {
+                    event: e, invalid, ..
+                } = &arrivals[i];
+                let view = id_bytes(&e.view_id)?;
+                let mut invalid = *invalid;
+                if let (None, Some(item), Some(impression)) =
+                    (invalid, &e.item_id, needs_impression(e.kind))
+                {
+                    let seen = match impression {
+                        EventType::ProofImpression => &mut seen_proof,
+                        _ => &mut seen_impression,
+                    };
+                    if seen
+                        .query_row(params![view, item], |_| Ok(()))
+                        .optional()?
+                        .is_none()
+                    {
+                        invalid = Some(Invalid::NoImpression);
+                    }
+                }
+                if let (None, EventType::Click, Some(item)) = (invalid, e.kind, &e.item_id) {
+                    let id = id_bytes(&e.id)?;
+                    let nearest: Option<i64> = last_click
+                        .query_row(params![view, item, id, e.ts as i64], |r| r.get(0))
+                        .optional()?;
+                    if nearest.is_some_and(|p| repeats(p, e.ts as i64)) {
+                        invalid = Some(Invalid::RepeatClick);
+                    }
+                }
                 let page = text_id(&e.page)?;
                 let sdk = text_id(&e.sdk)?;
                 let new = insert.execute(params![
@@ -552,18 +661,28 @@ impl Store for SqliteStore {
                     page,
                     e.ts as i64,
                     sdk,
-                    id_bytes(&e.view_id)?,
+                    view,
                     e.click_id,
                     e.reason,
                     e.count.map(|n| n as i64),
-                    received
+                    received,
+                    invalid.map(Invalid::code)
                 ])? == 1;
                 if let (true, EventType::Click, Some(c), Some(item), Some(creator)) =
                     (new, e.kind, &e.click_id, &e.item_id, &e.creator_id)
                 {
-                    click.execute(params![c, item, creator, e.placement_id, e.ts as i64])?;
+                    click.execute(params![
+                        c,
+                        item,
+                        creator,
+                        e.placement_id,
+                        e.ts as i64,
+                        invalid.map(Invalid::code)
+                    ])?;
                 }
-                fresh.push(new);
+                if new {
+                    stored[i] = Stored::New(invalid);
+                }
             }
         }
         // Committed (and, with synchronous = FULL, on disk) before anyone is
@@ -574,7 +693,7 @@ impl Store for SqliteStore {
             texts.clear();
         }
         texts.extend(added);
-        Ok(fresh)
+        Ok(stored)
     }
 
     fn report(
@@ -589,11 +708,11 @@ impl Store for SqliteStore {
         // The column name comes from the enum above, never from a request.
         let sql = format!(
             "SELECT (ts / ?4) * ?4 AS start, type, COUNT(*) FROM events \
-               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {counted} \
+               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {counted} AND invalid IS NULL \
                GROUP BY start, type \
              UNION ALL \
              SELECT (at_ms / ?4) * ?4 AS start, {click}, COUNT(*) FROM clicks \
-               WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 GROUP BY start \
+               WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND invalid IS NULL GROUP BY start \
              ORDER BY start"
         );
         let conn = self.conn();
@@ -625,9 +744,10 @@ impl Store for SqliteStore {
         let sql = format!(
             "SELECT {group}, type, COUNT(*) FROM events \
                WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND {group} IS NOT NULL \
-               AND type IN {counted} GROUP BY {group}, type \
+               AND type IN {counted} AND invalid IS NULL GROUP BY {group}, type \
              UNION ALL \
-             SELECT {group}, {click}, COUNT(*) FROM clicks WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 GROUP BY {group}"
+             SELECT {group}, {click}, COUNT(*) FROM clicks WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 \
+               AND invalid IS NULL GROUP BY {group}"
         );
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
@@ -641,9 +761,51 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn report_filtered(
+        &self,
+        filter: &ReportFilter,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<(String, Invalid, u64)>> {
+        let (column, value) = filter.column();
+        let (counted, click) = (counted_codes(), type_code(EventType::Click));
+        // The column name comes from the enum, never from a request. Filtered
+        // clicks are the clicks table's (a beacon and a redirect of one click
+        // are one row there too).
+        let sql = format!(
+            "SELECT type, invalid, COUNT(*) FROM events \
+               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {counted} AND invalid IS NOT NULL \
+               GROUP BY type, invalid \
+             UNION ALL \
+             SELECT {click}, invalid, COUNT(*) FROM clicks \
+               WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND invalid IS NOT NULL GROUP BY invalid"
+        );
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![value, from_ms, to_ms], |r| {
+            Ok((
+                type_name(r.get(0)?).to_owned(),
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?.max(0) as u64,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, code, count) = row?;
+            // A code a newer platform stored: still filtered, named as the
+            // nearest rule this one knows.
+            let reason = u8::try_from(code)
+                .ok()
+                .and_then(Invalid::from_code)
+                .unwrap_or(Invalid::Bot);
+            out.push((kind, reason, count));
+        }
+        Ok(out)
+    }
+
     fn event_count(&self, item_id: &str, kind: EventType) -> StoreResult<u64> {
         let n: i64 = self.conn().query_row(
-            "SELECT COUNT(*) FROM events WHERE item_id = ?1 AND type = ?2",
+            "SELECT COUNT(*) FROM events WHERE item_id = ?1 AND type = ?2 AND invalid IS NULL",
             params![item_id, type_code(kind)],
             |r| r.get(0),
         )?;
@@ -865,6 +1027,22 @@ fn migrate_events(conn: &Connection) -> StoreResult<()> {
 /// Brings a database made by an earlier version up to the current schema.
 fn migrate(conn: &Connection) -> StoreResult<()> {
     migrate_events(conn)?;
+    // Invalid traffic came later: what was stored before counts.
+    for (table, added) in [
+        ("events", &["invalid INTEGER"][..]),
+        ("clicks", &["invalid INTEGER", "client BLOB"][..]),
+    ] {
+        let columns = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        for column in added {
+            let name = column.split(' ').next().unwrap_or_default();
+            if !columns.iter().any(|c| c == name) {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column};"))?;
+            }
+        }
+    }
     conn.execute_batch(EVENT_INDEXES)?;
     let columns = conn
         .prepare("SELECT name FROM pragma_table_info('items')")?
@@ -919,6 +1097,17 @@ mod tests {
         }
     }
 
+    /// Events as the collector hands them over, nothing filtered yet.
+    fn arrive(events: impl IntoIterator<Item = Event>) -> Vec<Arrival> {
+        events
+            .into_iter()
+            .map(|event| Arrival {
+                event,
+                invalid: None,
+            })
+            .collect()
+    }
+
     fn counts(store: &SqliteStore) -> Vec<(String, u64)> {
         let filter = ReportFilter::Item("itm_oolong_tea".into());
         let mut rows: Vec<(String, u64)> = store
@@ -954,6 +1143,15 @@ mod tests {
         );
         assert_eq!(type_name(11), "unknown");
         assert_eq!(type_name(-1), "unknown");
+        // The partial index of the invalid-traffic lookups names its types by code.
+        let codes = [
+            EventType::Impression,
+            EventType::Click,
+            EventType::ProofImpression,
+        ]
+        .map(|t| type_code(t).to_string())
+        .join(", ");
+        assert!(EVENT_INDEXES.contains(&format!("WHERE type IN ({codes})")));
         assert_eq!(id_bytes("00ff10ab").unwrap(), [0x00, 0xff, 0x10, 0xab]);
     }
 
@@ -964,9 +1162,17 @@ mod tests {
         let batch: Vec<Event> = (0..50)
             .map(|n| event(n, EventType::Impression, "https://blog.example/tea"))
             .collect();
-        assert!(store.insert_events(&batch).unwrap().iter().all(|&new| new));
+        assert!(store
+            .insert_events(&arrive(batch))
+            .unwrap()
+            .iter()
+            .all(|&new| new == Stored::New(None)));
         store
-            .insert_events(&[event(50, EventType::Impression, "https://blog.example/mug")])
+            .insert_events(&arrive([event(
+                50,
+                EventType::Impression,
+                "https://blog.example/mug",
+            )]))
             .unwrap();
         let texts: i64 = store
             .conn()
@@ -977,7 +1183,11 @@ mod tests {
         drop(store);
         let store = SqliteStore::open(&dir).unwrap();
         store
-            .insert_events(&[event(51, EventType::Impression, "https://blog.example/tea")])
+            .insert_events(&arrive([event(
+                51,
+                EventType::Impression,
+                "https://blog.example/tea",
+            )]))
             .unwrap();
         let (texts, pages): (i64, i64) = store
             .conn()
@@ -1036,7 +1246,10 @@ mod tests {
         );
         // An event sent again after the move is still the same event.
         let again = event(1, EventType::Impression, "https://blog.example/tea");
-        assert_eq!(store.insert_events(&[again]).unwrap(), [false]);
+        assert_eq!(
+            store.insert_events(&arrive([again])).unwrap(),
+            [Stored::Duplicate]
+        );
         let (id_type, old_tables): (String, i64) = store
             .conn()
             .query_row(

@@ -5,6 +5,7 @@ use crate::app::AppState;
 use crate::links::Secret;
 use crate::store::{SqliteStore, Store};
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
@@ -87,10 +88,38 @@ pub(crate) async fn request(
     headers: &[(&str, &str)],
     body: Option<(&str, Vec<u8>)>,
 ) -> (StatusCode, HeaderMap, String) {
+    request_from(app, READER, method, uri, headers, body).await
+}
+
+/// The address the test reader's requests come from.
+pub(crate) const READER: &str = "198.51.100.7";
+
+/// An ordinary browser's user agent (the platform filters bots and
+/// headless browsers); a request's own `user-agent` header replaces it.
+pub(crate) const BROWSER: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+/// [`request`] from the client at address `client`.
+pub(crate) async fn request_from(
+    app: &Router,
+    client: &str,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, Vec<u8>)>,
+) -> (StatusCode, HeaderMap, String) {
+    let address: std::net::IpAddr = client.parse().expect("an IP address");
     let mut request = Request::builder()
         .method(method)
         .uri(uri)
-        .header("host", "127.0.0.1:9999");
+        .header("host", "127.0.0.1:9999")
+        .extension(ConnectInfo(std::net::SocketAddr::new(address, 50_000)));
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+    {
+        request = request.header("user-agent", BROWSER);
+    }
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -116,17 +145,29 @@ pub(crate) async fn request(
 }
 
 pub(crate) async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, Value) {
-    let request = Request::get(uri)
-        .header("host", "127.0.0.1:9999")
-        .header("origin", "https://blog.example")
-        .body(Body::empty());
-    let response = app.clone().oneshot(request.unwrap()).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
+    get_from(app, READER, uri).await
+}
+
+/// `GET uri` from a page on `https://blog.example`, by the reader at
+/// address `client`: the status, headers and JSON body of the answer.
+pub(crate) async fn get_from(
+    app: &Router,
+    client: &str,
+    uri: &str,
+) -> (StatusCode, HeaderMap, Value) {
+    let (status, headers, text) = request_from(
+        app,
+        client,
+        "GET",
+        uri,
+        &[("origin", "https://blog.example")],
+        None,
+    )
+    .await;
     (
-        parts.status,
-        parts.headers,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
     )
 }
 
@@ -174,4 +215,31 @@ pub(crate) fn minted_path(minted: &Value) -> String {
         .and_then(|url| url.strip_prefix("http://127.0.0.1:9999"))
         .expect("a link on the test platform")
         .to_owned()
+}
+
+/// `POST /v1/events` of `events` (as `sendBeacon` sends them) from the
+/// client at `client` with `user_agent`: the status, headers and answer.
+pub(crate) async fn beacon_from(
+    app: &Router,
+    client: &str,
+    user_agent: &str,
+    events: &Value,
+) -> (StatusCode, HeaderMap, Value) {
+    let (status, headers, text) = request_from(
+        app,
+        client,
+        "POST",
+        "/v1/events",
+        &[
+            ("origin", "https://blog.example"),
+            ("user-agent", user_agent),
+        ],
+        Some(("text/plain", events.to_string().into_bytes())),
+    )
+    .await;
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
 }

@@ -234,6 +234,8 @@ async fn save(
         Ok(row) => {
             let product = crate::partners::product_of(&row.store_url, &state.registry);
             blocking(&state, move |s| s.save_item(&row, product.as_deref())).await?;
+            // Events for it are checked against what it is now.
+            state.catalogue.forget(&id);
             Ok(see_other(&format!("/studio/items/{id}?saved")))
         }
         Err(problems) => {
@@ -301,6 +303,7 @@ pub async fn publish(
     };
     let target = id.clone();
     blocking(&state, move |s| s.set_published(&target, published)).await?;
+    state.catalogue.forget(&id);
     Ok(see_other(&format!("/studio/items/{id}")))
 }
 

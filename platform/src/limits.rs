@@ -192,13 +192,20 @@ impl Buckets {
 /// Events per page view, for the `view_rate` rule: counts kept for the
 /// current and the previous half hour, so memory follows recent views.
 pub struct ViewCounts {
-    generations: Mutex<(i64, HashMap<[u8; 16], u64>, HashMap<[u8; 16], u64>)>,
+    generations: Mutex<Generations>,
+}
+
+#[derive(Default)]
+struct Generations {
+    half_hour: i64,
+    current: HashMap<[u8; 16], u64>,
+    previous: HashMap<[u8; 16], u64>,
 }
 
 impl ViewCounts {
     pub fn new() -> ViewCounts {
         ViewCounts {
-            generations: Mutex::new((0, HashMap::new(), HashMap::new())),
+            generations: Mutex::new(Generations::default()),
         }
     }
 
@@ -207,18 +214,18 @@ impl ViewCounts {
     pub fn count(&self, view: [u8; 16], now_ms: i64) -> u64 {
         const HALF_HOUR_MS: i64 = 30 * 60 * 1000;
         let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
-        let generation = now_ms / HALF_HOUR_MS;
-        if generation != g.0 {
-            let current = std::mem::take(&mut g.1);
-            g.2 = if generation == g.0 + 1 {
+        let half_hour = now_ms / HALF_HOUR_MS;
+        if half_hour != g.half_hour {
+            let current = std::mem::take(&mut g.current);
+            g.previous = if half_hour == g.half_hour + 1 {
                 current
             } else {
                 HashMap::new()
             };
-            g.0 = generation;
+            g.half_hour = half_hour;
         }
-        let earlier = g.2.get(&view).copied().unwrap_or(0);
-        let n = g.1.entry(view).or_insert(0);
+        let earlier = g.previous.get(&view).copied().unwrap_or(0);
+        let n = g.current.entry(view).or_insert(0);
         *n += 1;
         *n + earlier
     }

@@ -3,7 +3,7 @@
 // follow, even when the reader leaves at once or was offline.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, browser, open, reportTotals, untilReport } from "./helpers.mjs";
+import { BASE, READER_AGENT, browser, open, reportTotals, untilReport } from "./helpers.mjs";
 
 const totals = (item) => reportTotals("item=" + item);
 const until = (item, ok) => untilReport("item=" + item, ok);
@@ -169,7 +169,9 @@ test("the dashboard shows a new event within a second", async () => {
       page: "https://blog.example/gear", ts: Date.now(), sdk: "0.1.0", view: hex(),
     };
     const sent = Date.now();
-    const response = await fetch(`${BASE}/v1/events`, { method: "POST", body: JSON.stringify([event]), headers: { "content-type": "text/plain" } });
+    const response = await fetch(`${BASE}/v1/events`, {
+      method: "POST", body: JSON.stringify([event]), headers: { "content-type": "text/plain", "user-agent": READER_AGENT },
+    });
     assert.equal(response.status, 202);
     await page.waitForFunction((n) => Number(document.querySelector("[data-total=impressions]").textContent) === n, before + 1, { timeout: 5000 });
     latencies.push(Date.now() - sent);

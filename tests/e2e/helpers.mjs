@@ -7,13 +7,19 @@ import { chromium } from "playwright-core";
 export const BASE = process.env.VITRINE_URL ?? "http://127.0.0.1:8080";
 export const ARTIFACTS = process.env.VITRINE_ARTIFACTS ?? "../../target/e2e";
 
+// Headless Chromium says "HeadlessChrome" in its user agent, which the
+// platform filters as invalid traffic (vitrine_core::traffic): the suites
+// browse as the reader's ordinary Chrome they stand for.
+export const READER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
 export let browser;
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+      "--disable-component-update", "--disable-sync", `--user-agent=${READER_AGENT}`],
   });
 });
 after(() => browser?.close());

@@ -50,7 +50,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 /// checking itself, as the test suite does.
 pub fn run_bench(platform: &Path, quick: bool) -> Result<String> {
     let root = root();
-    let server = Platform::start_with_pages(platform, &pages()?)?;
+    let server = Platform::start_for_load(platform, &pages()?)?;
     let out = root.join("target/bench/browser.json");
     let mut cmd = Command::new("node");
     cmd.arg("bench/browser.mjs")

@@ -26,6 +26,11 @@ const CLIENTS: usize = 8;
 const BATCH: usize = 50;
 const SECONDS: u64 = 5;
 
+/// An ordinary browser's user agent (a bot's events would be filtered, a
+/// cheaper path than a reader's).
+pub const BROWSER: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
 fn now_ms() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -42,7 +47,7 @@ fn event(id: u128, view: u128, ts: u128) -> String {
 /// One request on a keep-alive connection; the status.
 fn post(reader: &mut BufReader<TcpStream>, host: &str, body: &str) -> Result<u16> {
     let request = format!(
-        "POST /v1/events HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /v1/events HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain\r\nUser-Agent: {BROWSER}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     reader
@@ -82,7 +87,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 pub fn run(binary: &std::path::Path) -> Result<Figures> {
-    let server = Platform::start(binary)?;
+    let server = Platform::start_for_load(binary, &crate::root().join("www"))?;
     let host = server.url.trim_start_matches("http://").to_string();
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();

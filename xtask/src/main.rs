@@ -9,6 +9,7 @@
 
 mod browser_bench;
 mod collector_bench;
+mod fault_bench;
 #[cfg(test)]
 mod layers;
 mod platform;
@@ -432,7 +433,10 @@ fn test_bench() -> Result {
         build()?;
     }
     run(cargo().args(["build", "--package", "vitrine-platform"]))?;
-    browser_bench::run_bench(&root.join("target/debug/vitrine-platform"), true).map(|_| ())
+    let platform = root.join("target/debug/vitrine-platform");
+    // Acknowledged events survive SIGKILL, exactly once: a test, not only a figure.
+    fault_bench::run(&platform, 2_000, 8, 2)?.check()?;
+    browser_bench::run_bench(&platform, true).map(|_| ())
 }
 
 /// The files in `dir` whose names end with `suffix`, sorted.
@@ -548,11 +552,13 @@ fn bench() -> Result {
         "{:<34} {:>12.0}",
         "database bytes per million events", c.db_bytes_per_million
     );
+    let faults = fault_bench::run(&root().join("target/release/vitrine-platform"), 20_000, 16, 3)?;
+    faults.check()?;
     let browser = browser_bench::run_bench(&root().join("target/release/vitrine-platform"), false)?;
     let report = root().join("target/bench");
     std::fs::create_dir_all(&report).map_err(|e| e.to_string())?;
     let json = format!(
-        r#"{{"sizes":[{}],"pages":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480,"peer":{{"package":"{PEER}","file":"dist/buybutton.min.js","raw":{},"gzip":{},"brotli":{}}},"collector":{{"events_per_s":{:.0},"ack_p50_ms":{:.2},"ack_p99_ms":{:.2},"live_update_median_ms":{:.1},"db_bytes_per_million":{:.0}}},"browser":{browser}}}"#,
+        r#"{{"sizes":[{}],"pages":[{}],"total":{{"raw":{raw_total},"gzip":{gz_total},"brotli":{br_total}}},"budget_gzip":20480,"peer":{{"package":"{PEER}","file":"dist/buybutton.min.js","raw":{},"gzip":{},"brotli":{}}},"collector":{{"events_per_s":{:.0},"ack_p50_ms":{:.2},"ack_p99_ms":{:.2},"live_update_median_ms":{:.1},"db_bytes_per_million":{:.0}}},"faults":{{"unique":{},"sent":{},"acknowledged":{},"stored":{},"duplicates":{},"filtered":{},"rejected":{},"lost":{},"counted":{},"kills":{},"peak_rss_kib":{}}},"browser":{browser}}}"#,
         rows.join(","),
         pages.join(","),
         peer.0,
@@ -562,7 +568,18 @@ fn bench() -> Result {
         c.ack_p50_ms,
         c.ack_p99_ms,
         d.get(d.len() / 2).copied().unwrap_or(0.0),
-        c.db_bytes_per_million
+        c.db_bytes_per_million,
+        faults.unique,
+        faults.sent,
+        faults.acknowledged,
+        faults.stored,
+        faults.duplicates,
+        faults.filtered,
+        faults.rejected,
+        faults.lost,
+        faults.counted,
+        faults.kills,
+        faults.peak_rss_kib
     );
     std::fs::write(report.join("report.json"), json).map_err(|e| e.to_string())?;
     println!("wrote target/bench/report.json");

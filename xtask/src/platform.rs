@@ -21,10 +21,23 @@ impl Platform {
 
     /// A platform serving `www` as its pages.
     pub fn start_with_pages(binary: &Path, www: &Path) -> Result<Platform> {
+        Platform::start_with(binary, www, &[])
+    }
+
+    /// A platform for a load test: every request comes from this machine's
+    /// one address, so one client's limits are raised to what the test
+    /// sends (`--client-events`).
+    pub fn start_for_load(binary: &Path, www: &Path) -> Result<Platform> {
+        Platform::start_with(binary, www, &["--client-events", "10000000"])
+    }
+
+    /// A platform serving `www`, on a fresh database, with `extra` flags.
+    pub fn start_with(binary: &Path, www: &Path, extra: &[&str]) -> Result<Platform> {
         let root = crate::root();
         let data = std::env::temp_dir().join(format!("vitrine-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         let mut child = Command::new(binary)
+            .args(extra)
             .args(["--listen", "127.0.0.1:0", "--data"])
             .arg(&data)
             .arg("--www")
@@ -53,12 +66,15 @@ impl Platform {
         // Keep echoing what the server prints, without blocking it.
         std::thread::spawn(move || lines.map_while(|l| l.ok()).for_each(|l| eprintln!("{l}")));
         let platform = Platform { child, url, data };
-        platform.wait_healthy()?;
+        wait_healthy(&platform.url)?;
         Ok(platform)
     }
+}
 
-    fn wait_healthy(&self) -> Result {
-        let addr = self.url.trim_start_matches("http://");
+/// Waits until the platform at `url` answers `/healthz` (20 s at most).
+pub fn wait_healthy(url: &str) -> Result {
+    {
+        let addr = url.trim_start_matches("http://");
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(mut s) = TcpStream::connect(addr) {
@@ -74,7 +90,7 @@ impl Platform {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Err(format!("{} never answered /healthz", self.url))
+        Err(format!("{url} never answered /healthz"))
     }
 }
 

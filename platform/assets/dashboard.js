@@ -32,6 +32,14 @@
     }
   }
 
+  // Invalid traffic, beside the counted numbers: how much, and by which rule.
+  function drawFiltered(filtered) {
+    for (const node of main.querySelectorAll("[data-filtered]")) {
+      const key = node.dataset.filtered;
+      node.textContent = String(key === "total" ? filtered.total : filtered.by_reason[key] ?? 0);
+    }
+  }
+
   function drawChart(report) {
     const width = 1000, height = 200, pad = 24;
     const minute = report.bucket_ms;
@@ -94,6 +102,7 @@
         ["item", "placement"].map((by) => fetch(query(by)).then((r) => r.json())),
       );
       drawTotals(byItem.totals);
+      drawFiltered(byItem.filtered);
       drawChart(byItem);
       drawTable("by-item", byItem, "商品 item");
       drawTable("by-placement", byPlacement, "位置 placement");

@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 use vitrine_core::field::is_id;
+#[cfg(test)]
+use vitrine_core::traffic::Invalid;
 
 /// `GET /v1/live?creator=cr_…`: an `update` event each time the creator's
 /// report changes (or may have: after a lag, the page simply refreshes).
@@ -45,6 +47,26 @@ pub async fn live(
     );
     Ok(Sse::new(updates).keep_alive(KeepAlive::default()))
 }
+
+/// Each invalid-traffic rule, as the dashboard names it.
+const FILTER_REASONS: [(&str, &str); 4] = [
+    (
+        "no_impression",
+        "没有曝光的点击或可见 · Clicks or views without an impression",
+    ),
+    (
+        "repeat_click",
+        "30 分钟内的重复点击 · Repeat clicks within 30 minutes",
+    ),
+    (
+        "bot",
+        "机器人、无头浏览器、非浏览器 · Bots, headless browsers, HTTP clients",
+    ),
+    (
+        "view_rate",
+        "超出读者能做到的速度 · More than a reader can do",
+    ),
+];
 
 /// `GET /dashboard?creator=…`: the live report's page; `dashboard.js`
 /// fills it from `/v1/reports` and refreshes it on every `/v1/live` update.
@@ -78,6 +100,18 @@ pub async fn page_of(
                         (tile("商店页可见 On store pages", "proof_viewable_impressions"))
                         (tile("商店页点开 Store-page visits", "creator_clicks"))
                     }
+                    section class="filtered" {
+                        h2 { "无效流量（已过滤，不计入）· Invalid traffic: kept, not counted" }
+                        p class="note" {
+                            "按规则识别，与上面的数字分开保存和显示。 · Found by rules (vitrine_core::traffic), stored and shown apart from the numbers above."
+                        }
+                        dl id="filtered" {
+                            div { dt { "合计 · Total" } dd data-filtered="total" { "–" } }
+                            @for (reason, label) in FILTER_REASONS {
+                                div { dt { (label) } dd data-filtered=(reason) { "–" } }
+                            }
+                        }
+                    }
                     section {
                         h2 { "每分钟 · Per minute" }
                         div id="chart" class="chart" role="img" aria-label="impressions, viewable impressions and clicks per minute" {}
@@ -108,4 +142,16 @@ pub async fn page_of(
         },
         body,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dashboard_names_every_filtering_rule() {
+        let named: Vec<&str> = FILTER_REASONS.iter().map(|(r, _)| *r).collect();
+        let rules: Vec<&str> = Invalid::ALL.iter().map(|r| r.name()).collect();
+        assert_eq!(named, rules);
+    }
 }

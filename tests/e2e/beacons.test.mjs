@@ -180,6 +180,10 @@ test("the dashboard shows a new event within a second", async () => {
   const median = latencies[2];
   console.log(`event → dashboard: median ${median} ms (${latencies.join(", ")})`);
   assert.ok(median <= 1000, `median ${median} ms`);
+  // Invalid traffic is shown beside the counted numbers, by rule.
+  const filtered = await page.evaluate(() => [...document.querySelectorAll("[data-filtered]")].map((dd) => [dd.dataset.filtered, dd.textContent]));
+  assert.deepEqual(filtered.map(([reason]) => reason), ["total", "no_impression", "repeat_click", "bot", "view_rate"]);
+  assert.ok(filtered.every(([, n]) => /^\d+$/.test(n)), JSON.stringify(filtered));
   const placements = await page.evaluate(() => [...document.querySelectorAll("#by-placement td:first-child")].map((td) => td.textContent));
   assert.ok(placements.includes("dashboard-test"));
   assert.ok(await page.evaluate(() => document.querySelectorAll("#chart polyline").length === 3));

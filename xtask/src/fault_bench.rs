@@ -101,7 +101,13 @@ fn batches(views: u64, per_batch: u64) -> (Vec<Batch>, u64) {
             view += 1;
         }
         if n % 10 == 0 {
-            events.push(event(next_id, view + 1_000_000, "impression", "cr_linxiaoman", ts));
+            events.push(event(
+                next_id,
+                view + 1_000_000,
+                "impression",
+                "cr_linxiaoman",
+                ts,
+            ));
             next_id += 1;
             events.push(r#"{"id":"nope","type":"impression"}"#.to_owned());
         }
@@ -145,7 +151,10 @@ fn post(host: &str, body: &str, user_agent: &str) -> std::io::Result<(u16, Strin
         .ok_or_else(|| std::io::Error::other("no status"))?;
     let mut text = String::new();
     reader.read_to_string(&mut text)?;
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
     Ok((status, body))
 }
 
@@ -153,7 +162,11 @@ fn post(host: &str, body: &str, user_agent: &str) -> std::io::Result<(u16, Strin
 fn number(json: &str, name: &str) -> u64 {
     json.split(&format!("\"{name}\":"))
         .nth(1)
-        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
 }
@@ -169,7 +182,13 @@ struct Server {
 impl Server {
     fn start(&mut self) -> Result {
         let child = Command::new(&self.binary)
-            .args(["--client-events", "10000000", "--listen", &self.listen, "--data"])
+            .args([
+                "--client-events",
+                "10000000",
+                "--listen",
+                &self.listen,
+                "--data",
+            ])
             .arg(&self.data)
             .args(["--www", "www", "--pkg", "pkg"])
             .current_dir(crate::root())
@@ -248,7 +267,9 @@ pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Fa
             std::thread::spawn(move || -> Result {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    let Some(batch) = set.get(i) else { return Ok(()) };
+                    let Some(batch) = set.get(i) else {
+                        return Ok(());
+                    };
                     // As the SDK does: retry on a network error or a 5xx,
                     // with a growing backoff; wait out a 429.
                     let mut attempt = 0u32;
@@ -256,10 +277,14 @@ pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Fa
                         counters[0].fetch_add(batch.events, Ordering::Relaxed);
                         match post(&host, &batch.body, batch.user_agent) {
                             Ok((202, answer)) => {
-                                counters[1].fetch_add(number(&answer, "duplicate"), Ordering::Relaxed);
-                                counters[2].fetch_add(number(&answer, "filtered"), Ordering::Relaxed);
-                                counters[3].fetch_add(number(&answer, "rejected"), Ordering::Relaxed);
-                                let mut acked = acknowledged.lock().unwrap_or_else(|p| p.into_inner());
+                                counters[1]
+                                    .fetch_add(number(&answer, "duplicate"), Ordering::Relaxed);
+                                counters[2]
+                                    .fetch_add(number(&answer, "filtered"), Ordering::Relaxed);
+                                counters[3]
+                                    .fetch_add(number(&answer, "rejected"), Ordering::Relaxed);
+                                let mut acked =
+                                    acknowledged.lock().unwrap_or_else(|p| p.into_inner());
                                 acked.extend(batch.ids.iter().copied());
                                 break;
                             }
@@ -305,14 +330,29 @@ pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Fa
     // the collector takes as new was acknowledged but lost.
     let ts = now_ms();
     let acknowledged = acknowledged.lock().unwrap_or_else(|p| p.into_inner()).len() as u64;
-    let ids: Vec<u64> = set.iter().flat_map(|b| b.ids.iter().copied()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let ids: Vec<u64> = set
+        .iter()
+        .flat_map(|b| b.ids.iter().copied())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let (mut stored, mut lost) = (0, 0);
     for chunk in ids.chunks(100) {
         let body = format!(
             "[{}]",
             chunk
                 .iter()
-                .map(|&id| event(id, id / 2, if id % 2 == 0 { "impression" } else { "viewable_impression" }, CREATOR, ts))
+                .map(|&id| event(
+                    id,
+                    id / 2,
+                    if id % 2 == 0 {
+                        "impression"
+                    } else {
+                        "viewable_impression"
+                    },
+                    CREATOR,
+                    ts
+                ))
                 .collect::<Vec<_>>()
                 .join(",")
         );
@@ -325,7 +365,11 @@ pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Fa
     }
     let report = get(
         &listen,
-        &format!("/v1/reports?item={ITEM}&bucket=hour&from={}&to={}", ts - 3_600_000, ts + 60_000),
+        &format!(
+            "/v1/reports?item={ITEM}&bucket=hour&from={}&to={}",
+            ts - 3_600_000,
+            ts + 60_000
+        ),
     )?;
     let totals = report.split("\"totals\":").nth(1).unwrap_or_default();
     let counted = number(totals, "impressions");
@@ -357,8 +401,13 @@ fn get(host: &str, path: &str) -> Result<String> {
     )
     .map_err(|e| e.to_string())?;
     let mut text = String::new();
-    stream.read_to_string(&mut text).map_err(|e| e.to_string())?;
-    Ok(text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned())
+    stream
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    Ok(text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned())
 }
 
 impl Faults {
@@ -379,7 +428,10 @@ impl Faults {
             ("rejected with a reason", self.rejected),
             ("lost", self.lost),
             ("impressions the report counts", self.counted),
-            ("peak resident memory of the platform (KiB)", self.peak_rss_kib),
+            (
+                "peak resident memory of the platform (KiB)",
+                self.peak_rss_kib,
+            ),
         ] {
             println!("{name:<46} {value:>10}");
         }

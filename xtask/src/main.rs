@@ -552,7 +552,12 @@ fn bench() -> Result {
         "{:<34} {:>12.0}",
         "database bytes per million events", c.db_bytes_per_million
     );
-    let faults = fault_bench::run(&root().join("target/release/vitrine-platform"), 20_000, 16, 3)?;
+    let faults = fault_bench::run(
+        &root().join("target/release/vitrine-platform"),
+        20_000,
+        16,
+        3,
+    )?;
     faults.check()?;
     let browser = browser_bench::run_bench(&root().join("target/release/vitrine-platform"), false)?;
     let report = root().join("target/bench");

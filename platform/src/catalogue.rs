@@ -16,49 +16,52 @@ pub const FRESH: Duration = Duration::from_secs(5);
 const REMEMBERED: usize = 100_000;
 
 /// Published items' creators and known creators, as recently looked up
-/// (keyed `item ID` and `creator ID`).
+/// (keyed by what was asked).
 #[derive(Default)]
 pub struct Catalogue {
     known: Mutex<HashMap<String, (Option<String>, Instant)>>,
 }
 
-impl Catalogue {
-    /// The creator of the published item `item_id`, or `None` when no
-    /// published item has that id.
-    pub fn creator_of(&self, store: &dyn Store, item_id: &str) -> StoreResult<Option<String>> {
-        self.remembered(format!("item {item_id}"), || {
-            Ok(store.item(item_id)?.map(|row| row.creator_id))
-        })
-    }
+/// What the collector asks of the catalogue about an event.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Ask {
+    /// The creator of the published item with this id (none: no such item).
+    CreatorOf(String),
+    /// Whether a creator has this id (the answer is the id again, or none).
+    Creator(String),
+}
 
-    /// Whether a creator has the id `creator_id`.
-    pub fn is_creator(&self, store: &dyn Store, creator_id: &str) -> StoreResult<bool> {
-        self.remembered(format!("creator {creator_id}"), || {
-            Ok(store.creator(creator_id)?.map(|c| c.id))
-        })
-        .map(|found| found.is_some())
-    }
-
-    fn remembered(
-        &self,
-        key: String,
-        look_up: impl FnOnce() -> StoreResult<Option<String>>,
-    ) -> StoreResult<Option<String>> {
-        let now = Instant::now();
-        {
-            let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((found, at)) = known.get(&key) {
-                if now.duration_since(*at) < FRESH {
-                    return Ok(found.clone());
-                }
-            }
+impl Ask {
+    fn key(&self) -> String {
+        match self {
+            Ask::CreatorOf(item) => format!("item {item}"),
+            Ask::Creator(creator) => format!("creator {creator}"),
         }
-        let found = look_up()?;
+    }
+}
+
+impl Catalogue {
+    /// The answer to `ask` if it is remembered and fresh (no store call:
+    /// cheap enough for the async handler).
+    pub fn remembered(&self, ask: &Ask) -> Option<Option<String>> {
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        known
+            .get(&ask.key())
+            .filter(|(_, at)| at.elapsed() < FRESH)
+            .map(|(found, _)| found.clone())
+    }
+
+    /// Looks `ask` up in the store (a blocking call) and remembers it.
+    pub fn look_up(&self, store: &dyn Store, ask: &Ask) -> StoreResult<Option<String>> {
+        let found = match ask {
+            Ask::CreatorOf(item) => store.item(item)?.map(|row| row.creator_id),
+            Ask::Creator(creator) => store.creator(creator)?.map(|c| c.id),
+        };
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         if known.len() >= REMEMBERED {
             known.clear();
         }
-        known.insert(key, (found.clone(), now));
+        known.insert(ask.key(), (found.clone(), Instant::now()));
         Ok(found)
     }
 
@@ -67,6 +70,6 @@ impl Catalogue {
         self.known
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&format!("item {item_id}"));
+            .remove(&Ask::CreatorOf(item_id.to_owned()).key());
     }
 }

@@ -4,6 +4,7 @@
 //! (through the collector's writer) before the answer goes out.
 
 use crate::app::AppState;
+use crate::catalogue::Ask;
 use crate::error::ApiError;
 use crate::limits::Client;
 use crate::store::{now_ms, Arrival, Stored};
@@ -13,7 +14,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use vitrine_core::event::{Event, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
 use vitrine_core::traffic::{in_window, is_bot, Invalid, MAX_EVENTS_PER_VIEW};
 
@@ -77,51 +78,91 @@ pub async fn collect(
         }
     }
     // Every event against what the platform knows: its item published, its
-    // creator that item's (or, without an item, a creator).
-    let store = state.store.clone();
-    let catalogue = state.catalogue.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        let mut known = Vec::with_capacity(valid.len());
-        let mut refused = Vec::new();
-        for (index, e) in valid {
-            let verdict = match (&e.item_id, &e.creator_id) {
-                (Some(item), creator) => match catalogue.creator_of(store.as_ref(), item)? {
-                    None => Err("event.item must be a published item"),
-                    Some(owner) if Some(&owner) != creator.as_ref() => {
-                        Err("event.creator must be the creator of event.item")
-                    }
-                    Some(_) => Ok(()),
-                },
-                (None, Some(creator)) if !catalogue.is_creator(store.as_ref(), creator)? => {
-                    Err("event.creator must be a creator on this platform")
+    // creator that item's (or, without an item, a creator). What the
+    // catalogue remembers answers at once; the rest is looked up in one
+    // blocking call.
+    let ask = |e: &Event| match (&e.item_id, &e.creator_id) {
+        (Some(item), _) => Some(Ask::CreatorOf(item.clone())),
+        (None, Some(creator)) => Some(Ask::Creator(creator.clone())),
+        (None, None) => None,
+    };
+    let mut answers: HashMap<Ask, Option<String>> = HashMap::new();
+    let mut missing = Vec::new();
+    for (_, e) in &valid {
+        if let Some(q) = ask(e) {
+            if answers.contains_key(&q) || missing.contains(&q) {
+                continue;
+            }
+            match state.catalogue.remembered(&q) {
+                Some(found) => {
+                    answers.insert(q, found);
                 }
-                _ => Ok(()),
-            };
-            match verdict {
-                Ok(()) => known.push(e),
-                Err(reason) => refused.push((index, reason.to_owned())),
+                None => missing.push(q),
             }
         }
-        Ok::<_, crate::store::StoreError>((known, refused))
-    })
-    .await
-    .map_err(|e| crate::store::StoreError(e.to_string()))??;
-    let (known, refused) = checked;
-    reasons.extend(refused);
+    }
+    if !missing.is_empty() {
+        let (store, catalogue) = (state.store.clone(), state.catalogue.clone());
+        let looked_up = tokio::task::spawn_blocking(move || {
+            missing
+                .into_iter()
+                .map(|q| Ok((catalogue.look_up(store.as_ref(), &q)?, q)))
+                .collect::<Result<Vec<_>, crate::store::StoreError>>()
+        })
+        .await
+        .map_err(|e| crate::store::StoreError(e.to_string()))??;
+        answers.extend(looked_up.into_iter().map(|(found, q)| (q, found)));
+    }
+    let mut known = Vec::with_capacity(valid.len());
+    for (index, e) in valid {
+        let found = ask(&e).and_then(|q| answers.get(&q).cloned());
+        let verdict = match (&e.item_id, found) {
+            (Some(_), Some(None)) => Err("event.item must be a published item"),
+            (Some(_), Some(Some(owner))) if Some(&owner) != e.creator_id.as_ref() => {
+                Err("event.creator must be the creator of event.item")
+            }
+            (None, Some(None)) => Err("event.creator must be a creator on this platform"),
+            _ => Ok(()),
+        };
+        match verdict {
+            Ok(()) => known.push(e),
+            Err(reason) => reasons.push((index, reason.to_owned())),
+        }
+    }
     reasons.sort_by_key(|(index, _)| *index);
+    // Each page view's count, once per view in the batch: the events past
+    // a reader's share (the last ones) are filtered.
+    let view_of = |e: &Event| {
+        crate::links::hex_bytes(&e.view_id)
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .unwrap_or_default()
+    };
+    let mut per_view: HashMap<[u8; 16], u64> = HashMap::new();
+    for e in &known {
+        *per_view.entry(view_of(e)).or_default() += 1;
+    }
+    let mut allowed: HashMap<[u8; 16], u64> = per_view
+        .into_iter()
+        .map(|(view, n)| {
+            let total = state.limiters.views.count(view, n, now);
+            (
+                view,
+                n.saturating_sub(total.saturating_sub(MAX_EVENTS_PER_VIEW)),
+            )
+        })
+        .collect();
     let arrivals: Vec<Arrival> = known
         .into_iter()
         .map(|event| {
-            let view = crate::links::hex_bytes(&event.view_id)
-                .and_then(|b| <[u8; 16]>::try_from(b).ok())
-                .unwrap_or_default();
+            let left = allowed.entry(view_of(&event)).or_default();
             let invalid = if bot {
                 Some(Invalid::Bot)
-            } else if state.limiters.views.count(view, now) > MAX_EVENTS_PER_VIEW {
+            } else if *left == 0 {
                 Some(Invalid::ViewRate)
             } else {
                 None
             };
+            *left = left.saturating_sub(1);
             Arrival { event, invalid }
         })
         .collect();

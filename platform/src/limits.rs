@@ -209,9 +209,9 @@ impl ViewCounts {
         }
     }
 
-    /// Counts one more event of `view` at `now_ms`; its count so far,
-    /// this one included.
-    pub fn count(&self, view: [u8; 16], now_ms: i64) -> u64 {
+    /// Counts `events` more events of `view` at `now_ms`; its count so far,
+    /// these included.
+    pub fn count(&self, view: [u8; 16], events: u64, now_ms: i64) -> u64 {
         const HALF_HOUR_MS: i64 = 30 * 60 * 1000;
         let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
         let half_hour = now_ms / HALF_HOUR_MS;
@@ -226,7 +226,7 @@ impl ViewCounts {
         }
         let earlier = g.previous.get(&view).copied().unwrap_or(0);
         let n = g.current.entry(view).or_insert(0);
-        *n += 1;
+        *n += events;
         *n + earlier
     }
 }
@@ -266,13 +266,13 @@ mod tests {
     fn view_counts_span_two_half_hours_and_then_forget() {
         let counts = ViewCounts::new();
         let half = 30 * 60 * 1000;
-        assert_eq!(counts.count([7; 16], 10 * half), 1);
-        assert_eq!(counts.count([7; 16], 10 * half + 5), 2);
+        assert_eq!(counts.count([7; 16], 1, 10 * half), 1);
+        assert_eq!(counts.count([7; 16], 3, 10 * half + 5), 4);
         assert_eq!(
-            counts.count([7; 16], 11 * half),
-            3,
+            counts.count([7; 16], 1, 11 * half),
+            5,
             "the previous half hour still counts"
         );
-        assert_eq!(counts.count([7; 16], 13 * half), 1, "long gone");
+        assert_eq!(counts.count([7; 16], 1, 13 * half), 1, "long gone");
     }
 }

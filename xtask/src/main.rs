@@ -26,7 +26,8 @@ tasks:
   test [PART]      every test: fmt, clippy, native, the shell's units, wasm in Chromium,
                    end-to-end in Chromium; `cargo xtask test help` lists the parts
   bench            build, then measure: shipped bytes (and a peer's), collector throughput,
-                   time to first card against a plain-JS floor, many cards, layout shift";
+                   the fault run, time to first card against a plain-JS floor, many cards,
+                   layout shift (`bench collector`: only the collector and the fault run)";
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Some("build") => build().map(|_| ()),
         Some("demo") => demo(args.get(1).map(String::as_str).unwrap_or("127.0.0.1:8080")),
         Some("test") => test(&args[1..]),
+        Some("bench") if args.get(1).is_some_and(|a| a == "collector") => bench_collector(),
         Some("bench") => bench(),
         _ => Err(USAGE.to_string()),
     };
@@ -463,6 +465,19 @@ fn suite_path(dir: &Path, name: &str) -> PathBuf {
         format!("{name}.test.mjs")
     };
     dir.join(Path::new(&file).file_name().unwrap_or_default())
+}
+
+/// `cargo xtask bench collector`: only the collector's figures and the
+/// fault run (a release build, no browser), for working on the collector.
+fn bench_collector() -> Result {
+    run(cargo().args(["build", "--release", "--package", "vitrine-platform"]))?;
+    let binary = root().join("target/release/vitrine-platform");
+    let c = collector_bench::run(&binary)?;
+    println!(
+        "collector: {:.0} events/s, ack p50 {:.2} ms, p99 {:.2} ms, {:.0} bytes per million events",
+        c.events_per_s, c.ack_p50_ms, c.ack_p99_ms, c.db_bytes_per_million
+    );
+    fault_bench::run(&binary, 20_000, 16, 3)?.check()
 }
 
 fn bench() -> Result {

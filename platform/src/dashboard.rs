@@ -103,7 +103,7 @@ pub async fn page_of(
                     section class="filtered" {
                         h2 { "无效流量（已过滤，不计入）· Invalid traffic: kept, not counted" }
                         p class="note" {
-                            "按规则识别，与上面的数字分开保存和显示。 · Found by rules (vitrine_core::traffic), stored and shown apart from the numbers above."
+                            "按公开的规则识别，与上面的数字分开保存和显示。 · Found by published rules, kept and shown apart from the numbers above, which count readers only."
                         }
                         dl id="filtered" {
                             div { dt { "合计 · Total" } dd data-filtered="total" { "–" } }

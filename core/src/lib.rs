@@ -36,9 +36,11 @@ pub mod item;
 pub mod json;
 pub mod link;
 pub mod locale;
+pub mod outbox;
 pub mod partner;
 pub mod plan;
 pub mod proof;
 pub mod url;
+pub mod viewable;
 #[cfg(feature = "url")]
 pub mod whatwg;

@@ -1,12 +1,15 @@
-// Attribution beacons.
-//
-// Events are kept in an outbox in localStorage until the collector acknowledges them: batched, sent
-// with fetch(keepalive), retried with the core's backoff, and beaconed when
-// the page is hidden. A beaconed batch stays in the outbox and goes again on
-// the next page view; the collector counts an event id once, so nothing is
-// lost and nothing is doubled. No cookies; a random id per page view.
+// Attribution beacons: the hands of the core's outbox (vitrine_core::outbox,
+// in both wasm builds). The core decides: each event (its id, fields and
+// page view), what is kept until the collector acknowledges it, which
+// batch goes when, what a send's answer does (retry with backoff, or
+// forget), what goes by sendBeacon as the page hides, and what the offline
+// cap drops (reported in a queue_overflow event). This module tells it what
+// happened, with the clock and fresh randomness, and carries out its answer:
+// the outbox's entries (in localStorage), one timer, fetch(keepalive) and
+// sendBeacon. No cookies; a random id per page view.
 import { guard } from "./guard.js";
 import { platformOf } from "./net.js";
+import { RS, US } from "./plan.js";
 import { settleAll } from "./viewability.js";
 
 /** A fresh random 128-bit click id, as 32 hex digits. */
@@ -14,44 +17,27 @@ export function newClickId() {
   return crypto.randomUUID().replaceAll("-", "");
 }
 
-const SDK_VERSION = "0.0.0-workspace";
-const VIEW_ID = newClickId();
 const OUTBOX_KEY = "vitrine.outbox";
-// The outbox (its entries, `{ to, event }`, oldest first), the failed
-// attempts at sending its first batch, the timer of the next flush, whether
-// a batch is on its way, and the ids of the events beaconed since the page
-// was last shown.
-let outbox = readOutbox();
-let attempts = 0;
+// The outbox, as kept in localStorage (a JSON list of `{ to, event }`,
+// oldest first: only the core reads it), this page view's state of it (the
+// core's; at first the page view's random id), the timer the core asked
+// for, and the wasm build whose core runs the beacons: whichever is here
+// first.
+let outbox = "";
+try {
+  outbox = localStorage.getItem(OUTBOX_KEY) ?? "";
+} catch {
+  // Storage off: the outbox lives in memory.
+}
+let view = newClickId();
 let timer = 0;
-let sending = false;
-const beaconed = new Set();
-// The queue's policy is the core's, in both wasm builds (src/lib.rs);
-// whichever build is here first serves the beacons.
 let queue = null;
 
-function readOutbox() {
-  try {
-    const stored = JSON.parse(localStorage.getItem(OUTBOX_KEY) ?? "[]");
-    return Array.isArray(stored) ? stored : [];
-  } catch {
-    return [];
-  }
-}
-
-function saveOutbox() {
-  try {
-    localStorage.setItem(OUTBOX_KEY, JSON.stringify(outbox));
-  } catch {
-    // Storage off or full: events still go out from memory.
-  }
-}
-
-/** A wasm build is here (and given back): the first one's policy runs the queue from now on. */
+/** A wasm build is here (and given back): the first one runs the beacons from now on. */
 export function serveBeacons(wasm) {
   if (!queue) {
     queue = wasm;
-    scheduleFlush(); // events a previous page view left unsent go out now
+    step(0); // events a previous page view left unsent go out now
   }
   return wasm;
 }
@@ -62,113 +48,63 @@ export function consented(options) {
   return options.consent === "granted" || !navigator.globalPrivacyControl;
 }
 
-function newEvent(options, type, fields) {
-  return {
-    id: newClickId(),
-    type,
-    placement: String(options.placement),
-    page: location.origin + location.pathname,
-    ts: Date.now(),
-    sdk: SDK_VERSION,
-    view: VIEW_ID,
-    ...fields,
-  };
-}
-
-/** Records an event for `element` (a DOM event for the host, and a beacon). */
-export function track(element, options, type, fields) {
-  const event = newEvent(options, type, fields);
-  element.dispatchEvent(new CustomEvent("vitrine:" + type, { detail: { ...event }, bubbles: true, composed: true }));
-  // The collector checks every event against the shared schema (and says
-  // why it refuses one); checking here as well cost 2.4 KB of wasm.
-  if (!consented(options)) return;
-  const [, , maxKept] = policy();
-  const to = platformOf(options) + "/v1/events";
-  outbox.push({ to, event });
-  if (outbox.length > maxKept) {
-    // Full: the oldest go, and the loss itself is reported (room is made
-    // for saying so).
-    const dropped = outbox.length - maxKept + 1;
-    outbox.splice(0, dropped);
-    outbox.push({ to, event: newEvent(options, "queue_overflow", { count: dropped }) });
-  }
-  saveOutbox();
-  scheduleFlush();
-}
-
-/** The queue's sizes, by the core's policy (these defaults until a wasm is here). */
-export function policy() {
-  return (queue && guard(() => queue.queuePolicy())) ?? [20, 1000, 500];
-}
-
-function scheduleFlush() {
-  const [batchEvents, batchDelay] = policy();
-  if (outbox.length >= batchEvents) flush();
-  else if (!timer && outbox.length) timer = setTimeout(flush, batchDelay);
-}
-
-/** The next batch: entries for the same collector as the first, at most `batchEvents`. */
-export function nextBatch(entries, batchEvents) {
-  const to = entries[0]?.to;
-  return entries.filter((entry) => entry.to === to).slice(0, batchEvents);
-}
-
-function flush() {
-  clearTimeout(timer);
-  timer = 0;
-  if (sending || !outbox.length) return;
-  const batch = nextBatch(outbox, policy()[0]);
-  sending = true;
-  fetch(batch[0].to, {
-    method: "POST",
-    body: JSON.stringify(batch.map((entry) => entry.event)),
-    headers: { "content-type": "text/plain" },
-    keepalive: true,
-    credentials: "omit",
-    mode: "cors",
-  })
-    .then((response) => response.status, () => 0)
-    .then((status) => {
-      sending = false;
-      const wait = (queue && guard(() => queue.sendOutcome(status, attempts, Math.random()))) ?? 1000;
-      if (wait > 0) {
-        attempts++;
-        timer = setTimeout(flush, wait);
-        return;
-      }
-      // Accepted (or refused for good): forget exactly these events.
-      const sent = new Set(batch.map((entry) => entry.event.id));
-      outbox = outbox.filter((entry) => !sent.has(entry.event.id));
-      attempts = 0;
-      saveOutbox();
-      scheduleFlush();
-    });
-}
-
-// Leaving or hiding the page: hand everything to sendBeacon (no preflight
-// with text/plain). The entries stay in the outbox until a fetch is
-// acknowledged, so a beacon lost on the way is sent again later. Cards in
-// view long enough count first: a timer may not run again on this page.
-function beaconAll() {
-  settleAll();
-  const [batchEvents] = policy();
-  const byCollector = new Map();
-  for (const { to, event } of outbox) {
-    // pagehide and visibilitychange both come on leaving: one beacon each.
-    if (beaconed.has(event.id)) continue;
-    beaconed.add(event.id);
-    byCollector.set(to, [...(byCollector.get(to) ?? []), event]);
-  }
-  for (const [to, events] of byCollector) {
-    for (let i = 0; i < events.length; i += batchEvents) {
-      navigator.sendBeacon?.(to, new Blob([JSON.stringify(events.slice(i, i + batchEvents))], { type: "text/plain" }));
+/**
+ * Tells the core's outbox what happened (`input`: 0 the timer, 1 an event
+ * heard only, 2 an event to send, 3 the answer to the send on its way, its
+ * `status`, 4 the page hidden, 5 shown) and carries out its plan. Returns
+ * the event it built, as JSON, if any.
+ */
+function step(input, status = 0, observed = "") {
+  const plan = queue && guard(() => queue.beacons(outbox, view, input, Date.now(), status, observed));
+  if (!plan) return;
+  const [kept, next, wake, event, post, ...beacons] = plan.split(RS);
+  view = next;
+  if (kept) {
+    outbox = kept;
+    try {
+      localStorage.setItem(OUTBOX_KEY, kept);
+    } catch {
+      // Storage off or full: events still go out from memory.
     }
   }
+  clearTimeout(timer);
+  timer = wake && setTimeout(step, +wake, 0);
+  if (post) {
+    const [to, body] = post.split(US);
+    fetch(to, { method: "POST", body, headers: { "content-type": "text/plain" }, keepalive: true, credentials: "omit", mode: "cors" })
+      .then((response) => response.status, () => 0)
+      .then((status) => step(3, status + Math.random()));
+  }
+  // Leaving: sendBeacon (no preflight with text/plain). What is beaconed
+  // stays in the outbox until a send of it is answered.
+  for (const beacon of beacons) {
+    const [to, body] = beacon.split(US);
+    navigator.sendBeacon?.(to, new Blob([body], { type: "text/plain" }));
+  }
+  return event;
+}
+
+/** Records an event for `element` (a DOM event for the host, and a beacon with consent). */
+export function track(element, options, type, fields) {
+  // What the core builds the event from: fresh randomness (its id), and as
+  // JSON its collector, type, placement, page and other fields.
+  const observed = [platformOf(options) + "/v1/events", type, String(options.placement), location.origin + location.pathname, fields];
+  const event = step(1 + consented(options), 0, newClickId() + newClickId() + US + observed.map((part) => JSON.stringify(part)).join(US));
+  // The collector checks every event against the shared schema (and says
+  // why it refuses one); checking here as well cost 2.4 KB of wasm.
+  if (event) element.dispatchEvent(new CustomEvent("vitrine:" + type, { detail: JSON.parse(event), bubbles: true, composed: true }));
+}
+
+// Leaving or hiding the page: elements in view long enough count first (a
+// timer may not run again on this page), then everything not beaconed yet
+// goes by sendBeacon.
+function leave() {
+  settleAll();
+  step(4);
 }
 
 /** Beacons the outbox whenever the page is left or hidden (the entry module calls it once, before any element mounts). */
 export function beaconOnLeave() {
-  addEventListener("pagehide", beaconAll);
-  document.addEventListener("visibilitychange", () =>
-    document.visibilityState === "hidden" ? beaconAll() : beaconed.clear());
+  addEventListener("pagehide", leave);
+  document.addEventListener("visibilitychange", () => (document.visibilityState === "hidden" ? leave() : step(5)));
 }

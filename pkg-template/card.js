@@ -165,7 +165,7 @@ export class CardHandle extends ElementHandle {
     this.#counted = item;
     if (item) {
       this.#track("impression", {});
-      this.#stopViewable = watchViewable(this.element, () => this.#track("viewable_impression", {}));
+      this.#stopViewable = watchViewable(this.element, this.wasm, () => this.#track("viewable_impression", {}));
     } else if (head.problem) {
       this.#track("render_error", { reason: head.problem.slice(0, 300) });
     }

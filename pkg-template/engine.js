@@ -1,7 +1,7 @@
 // The wasm comes in two builds (src/lib.rs): the card's (cards and follow
 // buttons, in the entry) and the strip's (social proof, in the strip's own
 // chunk), each loaded once, when the first element that needs it mounts.
-// Each has the queue's policy; whichever is here first serves the beacons.
+// Each has the beacons' rules; whichever is here first serves the beacons.
 import { serveBeacons } from "./beacons.js";
 
 /**

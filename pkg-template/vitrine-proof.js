@@ -2,7 +2,7 @@
 // strip's own wasm build. The shell (vitrine.js) imports this chunk only when
 // a strip mounts, so a page of cards never downloads it, and hands it what
 // every element shares (`start`).
-import init, { proof, followStep, queuePolicy, sendOutcome } from "./vitrine_proof_wasm.js";
+import init, { proof, followStep, beacons, viewable } from "./vitrine_proof_wasm.js";
 
 // The strip's stylesheet and markup (src/proof.css, src/proof.html), put
 // here by `cargo xtask build`, and the names of its plans' header fields
@@ -21,7 +21,7 @@ export function start({
   followControl, followLink, FollowFlow, track, remembered, watchViewable,
 }) {
   const loadProof = engine(
-    async () => ({ default: init, proof, followStep, queuePolicy, sendOutcome }),
+    async () => ({ default: init, proof, followStep, beacons, viewable }),
     () => new URL("vitrine_proof_wasm_bg.wasm", import.meta.url),
   );
 
@@ -114,7 +114,7 @@ export function start({
       this.#counted = page;
       this.#stopViewable?.();
       for (const slot of shown) this.#track("proof_impression", slot);
-      this.#stopViewable = watchViewable(this.element, () => {
+      this.#stopViewable = watchViewable(this.element, this.wasm, () => {
         for (const slot of shown) this.#track("proof_viewable_impression", slot);
       });
     }

@@ -3,12 +3,13 @@
 // <vitrine-proof>, and exports the JS API (mountCard, mountFollow,
 // mountProof, configure). The modules beside it are the SDK's browser layer:
 // the DOM, fetching data, the follow popup and its answer, and the
-// attribution beacons. The rules (validation, links, words, states, queue
-// policy) are the wasm's, which answers each render with a plan
-// (src/plan.rs) that `draw` applies. Everything that can fail is caught: a
+// attribution beacons' hands. The rules (validation, links, words, states,
+// the beacons' outbox and viewability) are the wasm's, which answers each
+// render with a plan (src/plan.rs) that `draw` applies, and each beacon
+// step with one the beacons carry out. Everything that can fail is caught: a
 // host page never sees an exception from Vitrine, only a one-line console
 // warning.
-import init, { card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome } from "./vitrine_wasm.js";
+import init, { card, follow, buyLink, signedLink, followStep, beacons, viewable } from "./vitrine_wasm.js";
 import { beaconOnLeave } from "./beacons.js";
 import { setDefaults } from "./options.js";
 import { engine } from "./engine.js";
@@ -18,7 +19,7 @@ import { mountProof } from "./strip.js";
 import { defineElement, cardAttributes, followAttributes, proofAttributes } from "./elements.js";
 
 // The card's wasm build, as `engine` hands builds around.
-const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, queuePolicy, sendOutcome };
+const cardWasm = { default: init, card, follow, buyLink, signedLink, followStep, beacons, viewable };
 const loadCard = engine(async () => cardWasm, () => new URL("vitrine_wasm_bg.wasm", import.meta.url));
 
 export { configure } from "./handle.js";

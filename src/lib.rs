@@ -111,27 +111,39 @@ pub fn follow_step(state: &str, event: u8, locale: &str) -> String {
     )
 }
 
-/// The queue's answer to a send (the core's policy): `0` done, `-1` drop,
-/// else the milliseconds to wait before retrying.
-#[wasm_bindgen(js_name = sendOutcome)]
-pub fn send_outcome(status: u16, attempts: u32, jitter: f64) -> f64 {
-    use vitrine_core::event::{QueuePolicy, SendOutcome};
-    match QueuePolicy::default().outcome(status, attempts, jitter) {
-        SendOutcome::Done => 0.0,
-        SendOutcome::Drop => -1.0,
-        SendOutcome::RetryAfter(ms) => ms as f64,
-    }
+/// One step of the attribution outbox (`vitrine_core::outbox`, the
+/// core's policy): what `input` (`0` the timer or a page view's start, `1`
+/// an event heard only, `2` an event to send, `3` the answer to the send on
+/// its way, its `status` with a random draw for the jitter as its fraction,
+/// `4` the page hidden, `5` shown) does to the `outbox` as kept and this
+/// page view's state of it, at `now` (ms since the epoch), with what the
+/// shell `observed` of an event. Returns the plan the shell carries out.
+#[wasm_bindgen]
+pub fn beacons(
+    outbox: &str,
+    view: &str,
+    input: u8,
+    now: f64,
+    status: f64,
+    observed: &str,
+) -> String {
+    use vitrine_core::outbox::{step, Happened};
+    step(
+        &vitrine_core::event::QueuePolicy::default(),
+        outbox,
+        view,
+        Happened::from_shell(input, status, observed),
+        // `as` saturates: a clock before the epoch is its start.
+        now as u64,
+        env!("CARGO_PKG_VERSION"),
+    )
 }
 
-/// The queue's sizes (the core's policy): `[events per batch, batch delay
-/// ms, most events kept offline]`.
-#[wasm_bindgen(js_name = queuePolicy)]
-pub fn queue_policy() -> alloc::vec::Vec<u32> {
-    let p = vitrine_core::event::QueuePolicy::default();
-    [
-        p.batch_events as u32,
-        p.batch_delay_ms as u32,
-        p.max_kept as u32,
-    ]
-    .into()
+/// A viewability watch's next state (`vitrine_core::viewable`): what was
+/// observed at `time` (the tab `visible`, and the share of the element in
+/// view, `ratio`, or a negative one for no news) does to `state`. The
+/// answer: `-1` viewable, a time (≥ 0) to look again at, else waiting.
+#[wasm_bindgen]
+pub fn viewable(state: f64, time: f64, visible: bool, ratio: f64) -> f64 {
+    vitrine_core::viewable::step(state, time, visible, ratio)
 }

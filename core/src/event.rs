@@ -9,6 +9,7 @@
 
 use crate::field::{err, id_field, is_hex_id, is_placement, string, FieldError, PLACEMENT_RULE};
 use crate::json::{whole_number, Node};
+use crate::locale::push_decimal;
 use alloc::string::String;
 
 /// Largest batch body the collector reads.
@@ -251,6 +252,73 @@ impl Event {
             reason,
         })
     }
+}
+
+/// What the SDK stamps on a new event besides what the shell observed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp<'a> {
+    /// The event's id: random, 32 hex digits (the shell's randomness).
+    pub id: &'a str,
+    /// When, in ms since the epoch (the shell's clock).
+    pub ts: u64,
+    /// The SDK's version.
+    pub sdk: &'a str,
+    /// The page view's id.
+    pub view: &'a str,
+}
+
+/// What the shell observed of a new event, each part already JSON (the
+/// shell's `JSON.stringify`): its type, placement and page (strings), and
+/// its other fields (the members of an object, without its braces:
+/// `item`, `creator`, `click`, `reason`, as the event has them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observed<'a> {
+    /// The type, as a JSON string.
+    pub kind: &'a str,
+    /// The placement, as a JSON string.
+    pub placement: &'a str,
+    /// The page (origin and path), as a JSON string.
+    pub page: &'a str,
+    /// The other fields, as JSON object members (maybe none).
+    pub fields: &'a str,
+}
+
+/// Writes a new event as the wire's JSON (what [`Event::from_node`] reads):
+/// its id, type, placement, page, time, SDK, page view, then its other
+/// fields. With an `overflow` count, the event is instead the outbox's
+/// `queue_overflow` report of the events it dropped: the same, with no
+/// other fields but the count. Nothing is checked here (the collector
+/// checks every event); the text is JSON as long as the observed parts are.
+pub fn write_event(out: &mut String, stamp: &Stamp<'_>, observed: &Observed<'_>, overflow: u64) {
+    out.push_str("{\"id\":\"");
+    out.push_str(stamp.id);
+    out.push_str("\",\"type\":");
+    if overflow > 0 {
+        out.push('"');
+        out.push_str(EventType::QueueOverflow.name());
+        out.push('"');
+    } else {
+        out.push_str(observed.kind);
+    }
+    out.push_str(",\"placement\":");
+    out.push_str(observed.placement);
+    out.push_str(",\"page\":");
+    out.push_str(observed.page);
+    out.push_str(",\"ts\":");
+    push_decimal(out, stamp.ts);
+    out.push_str(",\"sdk\":\"");
+    out.push_str(stamp.sdk);
+    out.push_str("\",\"view\":\"");
+    out.push_str(stamp.view);
+    out.push('"');
+    if overflow > 0 {
+        out.push_str(",\"count\":");
+        push_decimal(out, overflow);
+    } else if !observed.fields.is_empty() {
+        out.push(',');
+        out.push_str(observed.fields);
+    }
+    out.push('}');
 }
 
 /// How the SDK's queue sends: batch size and delay, retry backoff, and the

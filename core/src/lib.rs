@@ -36,10 +36,12 @@ pub mod item;
 pub mod json;
 pub mod link;
 pub mod locale;
+pub mod outbox;
 pub mod partner;
 pub mod plan;
 pub mod proof;
 pub mod traffic;
 pub mod url;
+pub mod viewable;
 #[cfg(feature = "url")]
 pub mod whatwg;

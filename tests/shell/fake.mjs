@@ -6,7 +6,8 @@
  * The shell's modules as the build ships them: every pkg-template module
  * copied to a fresh folder with the placeholders that carry the core's
  * definitions replaced by their values (vitrine_core::plan's separators,
- * vitrine_core::follow's intent parameters), as `cargo xtask build` does.
+ * vitrine_core::follow's intent parameters, vitrine_core::viewable's
+ * share in view), as `cargo xtask build` does.
  * Resolves to the named module, imported from that folder.
  */
 export async function shipped(name) {
@@ -17,7 +18,7 @@ export async function shipped(name) {
   shipped.dir ??= (() => {
     const from = new URL("../../pkg-template/", import.meta.url);
     const dir = mkdtempSync(join(tmpdir(), "vitrine-shell-"));
-    const values = { PLAN_RS: "\x1e", PLAN_US: "\x1f", INTENT_NONCE: "&nonce=", INTENT_ORIGIN: "&origin=" };
+    const values = { PLAN_RS: "\x1e", PLAN_US: "\x1f", INTENT_NONCE: "&nonce=", INTENT_ORIGIN: "&origin=", VIEWABLE_RATIO: 0.5 };
     for (const file of readdirSync(from).filter((f) => f.endsWith(".js"))) {
       let text = readFileSync(new URL(file, from), "utf8");
       for (const [key, value] of Object.entries(values)) text = text.replaceAll(`"__VITRINE_${key}__"`, JSON.stringify(value));

@@ -14,7 +14,7 @@ const modules = Object.fromEntries(
 const imports = (source) => [...source.matchAll(/^(?:import|export)\s[^;]*?from\s+"\.\/([^"]+)"|^import\s+"\.\/([^"]+)"/gms)].map((m) => m[1] ?? m[2]);
 
 test("every placeholder in the shell is one the build fills in", () => {
-  const known = new Set(["CARD", "FOLLOW", "PROOF"].flatMap((name) => [`${name}_CSS`, `${name}_HTML`, `${name}_FIELDS`]).concat("PLAN_RS", "PLAN_US", "INTENT_NONCE", "INTENT_ORIGIN"));
+  const known = new Set(["CARD", "FOLLOW", "PROOF"].flatMap((name) => [`${name}_CSS`, `${name}_HTML`, `${name}_FIELDS`]).concat("PLAN_RS", "PLAN_US", "INTENT_NONCE", "INTENT_ORIGIN", "VIEWABLE_RATIO"));
   const used = new Map();
   for (const [name, source] of Object.entries(modules)) {
     // The build replaces each placeholder with its quotes: a placeholder must be a whole string literal.
@@ -29,6 +29,7 @@ test("every placeholder in the shell is one the build fills in", () => {
   assert.deepEqual(used.get("PLAN_RS"), ["plan.js"], "one definition of the separators");
   assert.deepEqual(used.get("PLAN_US"), ["plan.js"]);
   assert.deepEqual(used.get("INTENT_NONCE"), ["follow.js"], "one place builds a click's intent URL");
+  assert.deepEqual(used.get("VIEWABLE_RATIO"), ["viewability.js"], "one place observes intersections");
 });
 
 test("every module the shell imports is beside it (or is a glue the build puts there)", () => {

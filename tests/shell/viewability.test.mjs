@@ -1,9 +1,15 @@
-// A viewable impression: half the element in view for one continuous second
-// of a visible page, timed from when the browser computed the intersection.
+// Viewability's glue: what the shell observes (intersections with the
+// browser's time, the tab's visibility, its timer, the page hiding) goes to
+// the core's rule (vitrine_core::viewable, whose decisions
+// core/src/viewable.rs and core/tests/beacons.rs test), faked here by a
+// build that records what it is told and answers as a test says; and what
+// the shell does with the answers (a timer, the event once, stop).
 import { test, mock, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { setGlobal } from "./fake.mjs";
-import { watchViewable, settleAll } from "../../pkg-template/viewability.js";
+import { setGlobal, shipped } from "./fake.mjs";
+
+// As shipped: the intersection thresholds carry the core's share in view.
+const { watchViewable, settleAll } = await shipped("viewability.js");
 
 let page;
 beforeEach((t) => {
@@ -40,7 +46,7 @@ beforeEach((t) => {
   setGlobal("requestAnimationFrame", (frame) => page.frames.push(frame));
   setGlobal("IntersectionObserver", class {
     constructor(callback, options) {
-      assert.deepEqual(options, { threshold: [0, 0.5] });
+      assert.deepEqual(options, { threshold: [0, 0.5] }, "crossing nothing, and crossing the core's share");
       this.callback = callback;
       this.watching = new Set();
       this.observed = 0;
@@ -60,101 +66,89 @@ beforeEach((t) => {
 });
 afterEach(() => mock.timers.reset());
 
-function watch() {
+/** A build whose rule answers `answer(state, time, visible, ratio)`, recording what it is told. */
+function core(answer) {
+  const told = [];
+  return {
+    told,
+    viewable(state, time, visible, ratio) {
+      told.push([state, time, visible, ratio]);
+      return answer(state, time, visible, ratio);
+    },
+  };
+}
+
+function watch(wasm) {
   const seen = [];
-  const stop = watchViewable({}, () => seen.push(page.now));
+  const stop = watchViewable({}, wasm, () => seen.push(page.now));
   return { seen, stop };
 }
 
-test("viewable after one second with at least half in view, once", () => {
-  const { seen } = watch();
-  page.report(0.5);
+test("each intersection goes to the core with the browser's time for it, the share in view and the tab's visibility, with the state it answered last", () => {
+  const wasm = core((state, time, visible, ratio) => (ratio >= 0.5 ? time + 1000 : -2));
+  watch(wasm);
+  page.report(0.3, 9_400); // computed a while ago, reported late by a busy page
+  page.show("hidden");
+  page.report(0.7);
+  assert.deepEqual(wasm.told, [
+    [undefined, 9_400, true, 0.3],
+    [-2, 10_000, false, -1],
+    [-2, 10_000, false, 0.7],
+  ]);
+});
+
+test("a time is when to look again: a timer then tells the core nothing new at the clock's time; each answer replaces the last timer", () => {
+  let deadline = 11_000;
+  const wasm = core((state, time) => (time >= deadline ? -2 : deadline));
+  watch(wasm);
+  page.report(1);
+  page.wait(600);
+  deadline = 12_000;
+  page.report(1); // still in view: the core's answer moves the timer
+  page.wait(399);
+  assert.equal(wasm.told.length, 2, "the first timer is gone");
+  page.wait(1000);
+  assert.equal(wasm.told.length, 2);
+  page.wait(1);
+  assert.deepEqual(wasm.told[2], [12_000, 12_000, true, -1], "woken at the core's time");
+});
+
+test("-1 is viewable: onViewable once, and the watch neither observes nor listens any more", () => {
+  const wasm = core((state, time) => (time >= 11_000 ? -1 : 11_000));
+  const { seen } = watch(wasm);
+  page.report(1);
   page.wait(999);
   assert.deepEqual(seen, []);
   page.wait(1);
   assert.deepEqual(seen, [11_000]);
+  const told = wasm.told.length;
   page.report(0);
   page.report(1);
+  page.show("hidden");
+  settleAll();
   page.wait(5000);
   assert.equal(seen.length, 1, "once");
+  assert.equal(wasm.told.length, told, "nothing more reaches the core");
   assert.equal(page.observers[0].watching.size, 0, "and then no longer observed");
   assert.equal(page.listeners.size, 0);
 });
 
-test("the second is timed from the intersection's time, not from the callback's", () => {
-  const { seen } = watch();
-  page.report(1, page.now - 600); // computed 600 ms ago, reported late by a busy page
-  page.wait(400);
-  assert.deepEqual(seen, [10_400]);
-});
-
-test("the second must be continuous: leaving view (under half) starts over", () => {
-  const { seen } = watch();
-  page.report(1);
-  page.wait(700);
-  page.report(0.4);
-  page.wait(700);
-  page.report(0.6);
-  page.wait(999);
-  assert.deepEqual(seen, []);
-  page.wait(1);
-  assert.equal(seen.length, 1);
-});
-
-test("time counted before the tab was hidden is lost too when the element leaves view", () => {
-  const { seen } = watch();
-  page.report(1);
-  page.wait(600);
-  page.show("hidden");
-  page.show("visible");
-  page.report(0);
-  page.report(1);
-  page.wait(500);
-  assert.deepEqual(seen, [], "600 ms, then out of view, then 500 ms: no second");
-  page.wait(500);
-  assert.equal(seen.length, 1);
-});
-
-test("time with the tab hidden does not count; the clock runs again when it is visible", () => {
-  const { seen } = watch();
-  page.report(1);
-  page.wait(600);
-  page.show("hidden");
-  page.wait(5000);
-  assert.deepEqual(seen, []);
-  page.show("visible");
-  page.wait(399);
-  assert.deepEqual(seen, []);
-  page.wait(1);
-  assert.equal(seen.length, 1);
-});
-
-test("in view while the tab is hidden: the clock starts when it is shown", () => {
-  const { seen } = watch();
-  page.show("hidden");
-  page.report(1);
-  page.wait(3000);
-  page.show("visible");
-  page.wait(1000);
-  assert.deepEqual(seen, [14_000]);
-});
-
-test("a page that is leaving counts a second already seen (settleAll, before the beacons go)", () => {
-  const { seen } = watch();
-  page.report(1);
-  mock.timers.tick(0);
-  page.now += 1200; // a busy page: the timer has not run yet
+test("the tab's visibility changing, and the page hiding (settleAll, before the beacons go), tell the core nothing new at the clock's time", () => {
+  const wasm = core(() => 20_000);
+  const other = core(() => -1);
+  watch(wasm);
+  const second = watch(other);
+  page.now = 10_500;
   settleAll();
-  assert.deepEqual(seen, [11_200]);
-  const other = watch();
-  page.report(1);
-  page.now += 500;
-  settleAll();
-  assert.deepEqual(other.seen, [], "half a second is not a second");
+  assert.deepEqual(wasm.told, [[undefined, 10_500, true, -1]]);
+  assert.deepEqual(second.seen, [10_500], "a second already seen counts as the page hides");
+  page.now = 10_700;
+  page.show("hidden");
+  assert.deepEqual(wasm.told.at(-1), [20_000, 10_700, false, -1]);
 });
 
-test("out of view at first, the element is observed afresh a frame later, once (Chromium can miss a scroll in between)", () => {
-  watch();
+test("not counting at first, the element is observed afresh a frame later, once (Chromium can miss a scroll in between)", () => {
+  watch(core(() => -2));
   const [observer] = page.observers;
   page.report(0);
   assert.equal(observer.observed, 1);
@@ -163,21 +157,38 @@ test("out of view at first, the element is observed afresh a frame later, once (
   page.report(0);
   page.frame();
   assert.equal(observer.observed, 2, "only the first look");
+  watch(core(() => 11_000));
+  page.report(1);
+  page.frame();
+  assert.equal(page.observers[1].observed, 1, "counting at once: no second look");
 });
 
 test("stopped before that frame, or at any time, the watch observes nothing more and counts nothing", () => {
-  const { seen, stop } = watch();
+  const { seen, stop } = watch(core(() => -2));
   const [observer] = page.observers;
   page.report(0);
   stop();
   page.frame();
   assert.equal(observer.watching.size, 0, "not observed again after stop");
-  const second = watch();
+  const wasm = core((state, time) => (time >= 11_500 ? -1 : 11_500));
+  const second = watch(wasm);
   page.report(1);
   page.wait(500);
   second.stop();
   page.wait(1000);
   settleAll();
   assert.deepEqual([seen, second.seen], [[], []]);
+  assert.equal(wasm.told.length, 1);
   assert.equal(page.listeners.size, 0);
+});
+
+test("a core that throws is warned about; the watch waits for what comes next", (t) => {
+  const warn = t.mock.method(console, "warn", () => {});
+  let fail = true;
+  const { seen } = watch({ viewable: () => { if (fail) throw new Error("trapped"); return -1; } });
+  page.report(1);
+  assert.match(warn.mock.calls[0].arguments[0], /^vitrine: Error: trapped/);
+  fail = false;
+  page.report(1);
+  assert.deepEqual(seen, [10_000]);
 });

@@ -188,6 +188,12 @@ fn build() -> Result<PathBuf> {
         "\"__VITRINE_INTENT_ORIGIN__\"".into(),
         js_string(INTENT_ORIGIN),
     ));
+    // The share of an element in view that viewability counts from
+    // (vitrine_core::viewable), for the shell's intersection thresholds.
+    looks.push((
+        "\"__VITRINE_VIEWABLE_RATIO__\"".into(),
+        vitrine_core::viewable::MIN_RATIO.to_string(),
+    ));
     looks.push(("\"__VITRINE_PLAN_RS__\"".into(), js_string(&RS.to_string())));
     looks.push(("\"__VITRINE_PLAN_US__\"".into(), js_string(&US.to_string())));
     for (name, fields) in [

@@ -86,18 +86,25 @@ pub async fn collect(
         (None, Some(creator)) => Some(Ask::Creator(creator.clone())),
         (None, None) => None,
     };
+    let valid: Vec<(usize, Event, Option<Ask>)> = valid
+        .into_iter()
+        .map(|(index, e)| {
+            let q = ask(&e);
+            (index, e, q)
+        })
+        .collect();
     let mut answers: HashMap<Ask, Option<String>> = HashMap::new();
-    let mut missing = Vec::new();
-    for (_, e) in &valid {
-        if let Some(q) = ask(e) {
-            if answers.contains_key(&q) || missing.contains(&q) {
-                continue;
+    let mut missing = HashSet::new();
+    for q in valid.iter().filter_map(|(_, _, q)| q.as_ref()) {
+        if answers.contains_key(q) || missing.contains(q) {
+            continue;
+        }
+        match state.catalogue.remembered(q) {
+            Some(found) => {
+                answers.insert(q.clone(), found);
             }
-            match state.catalogue.remembered(&q) {
-                Some(found) => {
-                    answers.insert(q, found);
-                }
-                None => missing.push(q),
+            None => {
+                missing.insert(q.clone());
             }
         }
     }
@@ -114,8 +121,8 @@ pub async fn collect(
         answers.extend(looked_up.into_iter().map(|(found, q)| (q, found)));
     }
     let mut known = Vec::with_capacity(valid.len());
-    for (index, e) in valid {
-        let found = ask(&e).and_then(|q| answers.get(&q).cloned());
+    for (index, e, q) in valid {
+        let found = q.and_then(|q| answers.get(&q).cloned());
         let verdict = match (&e.item_id, found) {
             (Some(_), Some(None)) => Err("event.item must be a published item"),
             (Some(_), Some(Some(owner))) if Some(&owner) != e.creator_id.as_ref() => {
@@ -137,9 +144,10 @@ pub async fn collect(
             .and_then(|b| <[u8; 16]>::try_from(b).ok())
             .unwrap_or_default()
     };
+    let known: Vec<([u8; 16], Event)> = known.into_iter().map(|e| (view_of(&e), e)).collect();
     let mut per_view: HashMap<[u8; 16], u64> = HashMap::new();
-    for e in &known {
-        *per_view.entry(view_of(e)).or_default() += 1;
+    for (view, _) in &known {
+        *per_view.entry(*view).or_default() += 1;
     }
     let mut allowed: HashMap<[u8; 16], u64> = per_view
         .into_iter()
@@ -153,8 +161,8 @@ pub async fn collect(
         .collect();
     let arrivals: Vec<Arrival> = known
         .into_iter()
-        .map(|event| {
-            let left = allowed.entry(view_of(&event)).or_default();
+        .map(|(view, event)| {
+            let left = allowed.entry(view).or_default();
             let invalid = if bot {
                 Some(Invalid::Bot)
             } else if *left == 0 {

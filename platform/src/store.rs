@@ -639,7 +639,7 @@ impl Store for SqliteStore {
                 let Arrival {
                     event: e, invalid, ..
                 } = &arrivals[i];
-                let view = id_bytes(&e.view_id)?;
+                let (id, view) = (id_bytes(&e.id)?, id_bytes(&e.view_id)?);
                 let mut invalid = *invalid;
                 if let (None, Some(item), Some(impression)) =
                     (invalid, &e.item_id, needs_impression(e.kind))
@@ -657,9 +657,8 @@ impl Store for SqliteStore {
                     }
                 }
                 if let (None, EventType::Click, Some(item)) = (invalid, e.kind, &e.item_id) {
-                    let id = id_bytes(&e.id)?;
                     let nearest: Option<i64> = last_click
-                        .query_row(params![view, item, id, e.ts as i64], |r| r.get(0))
+                        .query_row(params![view, item, &id, e.ts as i64], |r| r.get(0))
                         .optional()?;
                     if nearest.is_some_and(|p| repeats(p, e.ts as i64)) {
                         invalid = Some(Invalid::RepeatClick);
@@ -668,7 +667,7 @@ impl Store for SqliteStore {
                 let page = text_id(&e.page)?;
                 let sdk = text_id(&e.sdk)?;
                 let new = insert.execute(params![
-                    id_bytes(&e.id)?,
+                    id,
                     type_code(e.kind),
                     e.item_id,
                     e.creator_id,

@@ -1,7 +1,7 @@
 //! The application's shared state, what every handler is given: the store,
 //! the `/r/` signing secret, the partner registry, the collector's writer
-//! and the live-update channel; and the two helpers every handler uses
-//! (`blocking` for storage calls, `base_url` for absolute URLs).
+//! and the live-update channel, the public URL; and the helpers every
+//! handler uses (`blocking` for storage calls, `found` for lookups by id).
 
 use crate::catalogue::Catalogue;
 use crate::collector::{Collector, Live};
@@ -10,7 +10,6 @@ use crate::limits::{Limiters, Limits};
 use crate::links::Secret;
 use crate::partners::product_of;
 use crate::store::{Store, StoreError};
-use axum::http::{header, HeaderMap};
 use std::sync::Arc;
 use vitrine_core::field::is_id;
 use vitrine_core::partner::Registry;
@@ -30,6 +29,11 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     /// Rates per client and per page view.
     pub limiters: Arc<Limiters>,
+    /// Where readers reach the platform, `scheme://host[:port]`: every
+    /// absolute URL starts with it, and the platform's own forms come
+    /// from it. Configured, never read from a request (its `Host` header
+    /// is the client's to write).
+    pub public: Arc<str>,
 }
 
 impl AppState {
@@ -49,7 +53,14 @@ impl AppState {
             live,
             catalogue: Arc::new(Catalogue::default()),
             limiters: Arc::new(Limiters::new(Limits::default())),
+            public: Arc::from("http://127.0.0.1:8080"),
         }
+    }
+
+    /// The same state reached at `public` (`scheme://host[:port]`).
+    pub fn with_public_url(mut self, public: &str) -> AppState {
+        self.public = Arc::from(public.trim_end_matches('/'));
+        self
     }
 
     /// The same state with other per-client limits.
@@ -98,18 +109,4 @@ pub async fn found<T: Send + 'static>(
         None
     };
     row.ok_or_else(|| ApiError::not_found(reason))
-}
-
-/// `http://host:port` of this request, for absolute media URLs. Only a
-/// plain `host[:port]` is believed; anything else falls back to loopback.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let plain = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-    format!("http://{}", if plain { host } else { "127.0.0.1" })
 }

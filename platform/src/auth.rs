@@ -9,7 +9,7 @@
 //!   account, carrying that session's CSRF token: all three, in that order.
 
 use crate::accounts::{csrf_ok, csrf_token, session_from_cookies, session_key};
-use crate::app::{base_url, blocking, AppState};
+use crate::app::{blocking, AppState};
 use crate::error::ApiError;
 use crate::store::{now_ms, ReaderRow};
 use axum::extract::{Form, FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
@@ -79,15 +79,15 @@ impl FromRequestParts<AppState> for SignedIn {
 pub struct SameSite;
 
 impl SameSite {
-    /// Refuses a request another site made.
-    pub fn check(headers: &HeaderMap) -> Result<SameSite, ApiError> {
+    /// Refuses a request another site made than the platform at `public`.
+    pub fn check(headers: &HeaderMap, public: &str) -> Result<SameSite, ApiError> {
         if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
             if site != "same-origin" {
                 return Err(ApiError::cross_site());
             }
         }
         if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            if origin != base_url(headers) {
+            if origin != public {
                 return Err(ApiError::cross_site());
             }
         }
@@ -95,11 +95,11 @@ impl SameSite {
     }
 }
 
-impl<S: Sync> FromRequestParts<S> for SameSite {
+impl FromRequestParts<AppState> for SameSite {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<SameSite, ApiError> {
-        SameSite::check(&parts.headers)
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SameSite, ApiError> {
+        SameSite::check(&parts.headers, &state.public)
     }
 }
 
@@ -124,7 +124,7 @@ where
 
     async fn from_request(request: Request, state: &AppState) -> Result<Posted<T>, Response> {
         let (mut parts, body) = request.into_parts();
-        SameSite::check(&parts.headers).map_err(IntoResponse::into_response)?;
+        SameSite::check(&parts.headers, &state.public).map_err(IntoResponse::into_response)?;
         let by = <SignedIn as FromRequestParts<AppState>>::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;

@@ -1,7 +1,8 @@
 //! Command line and environment: `--listen ADDR`, `--data DIR`, `--www DIR`,
-//! `--pkg DIR`, `--client-events N` (also `VITRINE_LISTEN`, `VITRINE_DATA`,
-//! `VITRINE_WWW`, `VITRINE_PKG`, `VITRINE_CLIENT_EVENTS`). Flags win over
-//! the environment, which wins over defaults.
+//! `--pkg DIR`, `--client-events N`, `--public-url URL` (also
+//! `VITRINE_LISTEN`, `VITRINE_DATA`, `VITRINE_WWW`, `VITRINE_PKG`,
+//! `VITRINE_CLIENT_EVENTS`, `VITRINE_PUBLIC_URL`), and `--test-fixtures`.
+//! Flags win over the environment, which wins over defaults.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,6 +16,13 @@ pub struct Config {
     pub pkg: PathBuf,
     /// Events per second one client may post (after a burst of 30 s of it).
     pub client_events: f64,
+    /// Where readers reach the platform (`scheme://host[:port]`), for every
+    /// absolute URL it writes and the origin its forms must come from;
+    /// `None`: the address it listens on (known once bound).
+    pub public_url: Option<String>,
+    /// Serve `www/test/` (the end-to-end suite's hostile pages): only when
+    /// the platform runs for tests, never for the demo or in production.
+    pub test_fixtures: bool,
 }
 
 pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--data DIR] [--www DIR] [--pkg DIR]
@@ -27,7 +35,12 @@ pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--da
   --client-events N
                   events per second one client may post, after a burst of 30 s of them
                   (env VITRINE_CLIENT_EVENTS; default 100: a reader sends far fewer; a load
-                  test from one address needs more)";
+                  test from one address needs more)
+  --public-url URL
+                  where readers reach the platform, scheme://host[:port] (env VITRINE_PUBLIC_URL;
+                  default http:// and the address it listens on). Absolute URLs (signed links,
+                  pictures) are written from it, never from a request's Host header
+  --test-fixtures serve www/test/, the end-to-end suite's hostile pages (tests only)";
 
 impl Config {
     /// Reads `args` (without the program name) and the environment.
@@ -40,6 +53,8 @@ impl Config {
         let mut www = env("VITRINE_WWW").unwrap_or_else(|| "www".into());
         let mut pkg = env("VITRINE_PKG").unwrap_or_else(|| "pkg".into());
         let mut client_events = env("VITRINE_CLIENT_EVENTS").unwrap_or_else(|| "100".into());
+        let mut public_url = env("VITRINE_PUBLIC_URL").unwrap_or_default();
+        let mut test_fixtures = false;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -47,6 +62,11 @@ impl Config {
                 None => (arg, None),
             };
             let slot = match flag.as_str() {
+                "--test-fixtures" => {
+                    test_fixtures = true;
+                    continue;
+                }
+                "--public-url" => &mut public_url,
                 "--listen" => &mut listen,
                 "--data" => &mut data,
                 "--www" => &mut www,
@@ -70,14 +90,30 @@ impl Config {
             .ok_or_else(|| {
                 format!("--client-events: {client_events:?} is not a number of at least 1")
             })?;
+        let public_url = match public_url.trim_end_matches('/') {
+            "" => None,
+            given => Some(public_origin(given).ok_or_else(|| {
+                format!("--public-url: {given:?} is not an origin such as https://vitrine.example")
+            })?),
+        };
         Ok(Config {
             client_events,
+            public_url,
+            test_fixtures,
             listen,
             data: data.into(),
             www: www.into(),
             pkg: pkg.into(),
         })
     }
+}
+
+/// `url` as the origin it names (`scheme://host[:port]`, http or https,
+/// nothing after it), or `None`.
+pub fn public_origin(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let origin = parsed.origin().ascii_serialization();
+    (matches!(parsed.scheme(), "http" | "https") && origin == url).then_some(origin)
 }
 
 #[cfg(test)]
@@ -106,6 +142,17 @@ mod tests {
         assert_eq!(c.listen.port(), 0);
         assert_eq!(c.data, PathBuf::from("/tmp/x"));
         assert_eq!(c.client_events, 100.0);
+        assert_eq!(c.public_url, None);
+        assert!(!c.test_fixtures);
+        let args = [
+            "--public-url",
+            "https://vitrine.example/",
+            "--test-fixtures",
+        ]
+        .map(String::from);
+        let c = Config::from_args(args, no_env).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://vitrine.example"));
+        assert!(c.test_fixtures);
         let args = ["--client-events", "5000"].map(String::from);
         assert_eq!(
             Config::from_args(args, no_env).unwrap().client_events,
@@ -122,6 +169,16 @@ mod tests {
         let err =
             Config::from_args(["--client-events", "0"].map(String::from), no_env).unwrap_err();
         assert!(err.contains("at least 1"), "{err}");
+        for bad in [
+            "evil",
+            "https://a.example/path",
+            "javascript:x",
+            "https://u@a.example",
+        ] {
+            let err =
+                Config::from_args(["--public-url", bad].map(String::from), no_env).unwrap_err();
+            assert!(err.contains("--public-url"), "{bad}: {err}");
+        }
         let err = Config::from_args(["--bogus"].map(String::from), no_env).unwrap_err();
         assert!(err.contains("unknown argument --bogus"), "{err}");
     }

@@ -11,7 +11,7 @@ use crate::accounts::{
     new_session_token, session_cookie, session_key, verify_password, SESSION_COOKIE,
     SESSION_SECONDS,
 };
-use crate::app::{base_url, blocking, AppState};
+use crate::app::{blocking, AppState};
 use crate::auth::{CsrfForm, Posted, SameSite, SignedIn};
 use crate::error::ApiError;
 use crate::html::{grouped, page, Head};
@@ -135,11 +135,10 @@ pub async fn show(
     State(state): State<AppState>,
     Query(intent): Query<Intent>,
     reader: Option<SignedIn>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     intent.check()?;
     let c = creator(&state, &intent.creator).await?;
-    let base = base_url(&headers);
+    let base = state.public.to_string();
     let controls = match reader {
         None => {
             let mut next = String::from("/signin?next=");
@@ -180,7 +179,6 @@ impl CsrfForm for FollowForm {
 /// `POST /intent/follow`: the reader's own click.
 pub async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Posted { by: reader, form }: Posted<FollowForm>,
 ) -> Result<Response, ApiError> {
     let intent = Intent {
@@ -205,7 +203,7 @@ pub async fn submit(
     })
     .await?;
     let c = creator(&state, &intent.creator).await?;
-    let base = base_url(&headers);
+    let base = state.public.to_string();
     let body = html! {
         (creator_card(&c, &base))
         @if !follow {

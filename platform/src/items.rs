@@ -3,11 +3,11 @@
 //! leaves through [`wire_item`], which validates it again with the core:
 //! the platform never serves what the SDK would refuse.
 
-use crate::app::{base_url, blocking, found, AppState};
+use crate::app::{blocking, found, AppState};
 use crate::error::ApiError;
 use crate::store::{CreatorRow, ItemRow, Store, StoreError};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -65,12 +65,11 @@ pub fn item_with_creator(store: &dyn Store, row: ItemRow, base: &str) -> Result<
 pub async fn get_item(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Item>, ApiError> {
     if !is_id(&id) {
         return Err(ApiError::not_found("no item has that id"));
     }
-    let base = base_url(&headers);
+    let base = state.public.to_string();
     let reason = format!("no item with id {id}");
     let item = blocking(&state, move |s| match s.item(&id)? {
         Some(row) => item_with_creator(s, row, &base).map(Some),
@@ -100,11 +99,10 @@ fn page_param(
 pub async fn list_items(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let page = page_param(&query, "page", 1, 1_000_000)?;
     let per_page = page_param(&query, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
-    let base = base_url(&headers);
+    let base = state.public.to_string();
     let (items, total) = blocking(&state, move |s| {
         let (rows, total) = s.items((page - 1) * per_page, per_page)?;
         let items = rows
@@ -123,9 +121,8 @@ pub async fn list_items(
 pub async fn get_creator(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let base = base_url(&headers);
+    let base = state.public.to_string();
     let c = found(&state, "creator", id, |s, id| s.creator(id)).await?;
     Ok(Json(json!({
         "id": c.id, "name": c.name, "avatar": format!("{base}{}", c.avatar_path),

@@ -25,6 +25,7 @@ mod redirect;
 mod report;
 mod routes;
 mod seed;
+mod serve;
 mod store;
 mod studio;
 #[cfg(test)]
@@ -58,18 +59,18 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let secret = links::Secret::load_or_create(&config.data)?;
     let registry = partners::load(&config.data)?;
-    let state = app::AppState::new(Arc::new(store), secret, registry)
-        .with_limits(limits::Limits::for_events(config.client_events));
-    let app = routes::router(state, &config.www, &config.pkg);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    println!("vitrine-platform: serving on http://{addr}/");
-    // Each request's client address, hashed with the day's salt for rates.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let public = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let state = app::AppState::new(Arc::new(store), secret, registry)
+        .with_limits(limits::Limits::for_events(config.client_events))
+        .with_public_url(&public);
+    let app = routes::router(state, &config.www, &config.pkg, config.test_fixtures);
+    println!("vitrine-platform: serving on http://{addr}/ (public URL {public})");
+    serve::serve(listener, app, serve::ServeLimits::default(), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

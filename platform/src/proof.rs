@@ -3,7 +3,7 @@
 //! the same link rules as the card's, so every form of its link (mobile,
 //! http, tracking noise, a variant) meets the same recommendations.
 
-use crate::app::{base_url, blocking, AppState};
+use crate::app::{blocking, AppState};
 use crate::error::ApiError;
 use crate::items::wire_item;
 use axum::extract::{Query, State};
@@ -42,7 +42,7 @@ pub async fn proof(
         Err(e) => json!({"product": null, "reason": e.reason(), "total": 0, "recommendations": []}),
         Ok(canonical) => {
             let key = product_key(&canonical, &state.registry);
-            let base = base_url(&headers);
+            let base = state.public.to_string();
             let lookup = key.clone();
             let rows = blocking(&state, move |s| s.recommendations(&lookup)).await?;
             let mut all = Vec::with_capacity(rows.len());

@@ -4,13 +4,13 @@
 //! from the request; the token is signed, so it names only what the
 //! platform minted.
 
-use crate::app::{base_url, blocking, found, AppState};
+use crate::app::{blocking, found, AppState};
 use crate::error::ApiError;
 use crate::limits::Client;
 use crate::links::{new_click_id, Claims};
 use crate::store::ClickRow;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -28,7 +28,6 @@ pub async fn mint_link(
     Client(client): Client,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.limiters.links.take(client, 1.0)?;
     let placement = query.get("placement").cloned().unwrap_or_default();
@@ -52,7 +51,11 @@ pub async fn mint_link(
         placement_id: placement,
         click_id: click_id.clone(),
     };
-    let url = format!("{}/r/{}", base_url(&headers), state.secret.sign(&claims));
+    let url = format!(
+        "{}/r/{}",
+        state.public.to_string(),
+        state.secret.sign(&claims)
+    );
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
         Json(json!({"url": url, "click_id": click_id})),

@@ -8,8 +8,11 @@
 //! | platform pages | sign-in, follow intent, studio, creator pages, dashboard, and their scripts and styles | the strict [`PAGE_CSP`], `Cache-Control: no-store` |
 //! | package | `/pkg/…` | `Cache-Control: no-cache`, CORS `*` (a page elsewhere imports the SDK) |
 //! | demo pages | everything else, from `www/` | the strict [`PAGE_CSP`] unless a file has its own |
+//! | test fixtures | `/test/…`, from `www/test/`, only with `--test-fixtures` | as demo pages; else `404` |
 //!
-//! Every answer is `X-Content-Type-Options: nosniff`.
+//! Every answer is `X-Content-Type-Options: nosniff` and
+//! `Referrer-Policy: strict-origin-when-cross-origin` (another site learns
+//! the origin a reader came from, never the page).
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -29,8 +32,10 @@ use vitrine_core::follow::INTENT_PATH;
 /// asked to live with. The SDK must work under it.
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// The whole application. `www` and `pkg` are served as files.
-pub fn router(state: AppState, www: &Path, pkg: &Path) -> Router {
+/// The whole application. `www` and `pkg` are served as files;
+/// `www/test/` only with `test_fixtures` (the end-to-end suite's hostile
+/// pages have no place on a live origin).
+pub fn router(state: AppState, www: &Path, pkg: &Path, test_fixtures: bool) -> Router {
     let api = Router::new()
         .route("/v1/items", get(items::list_items))
         .route("/v1/items/{id}", get(items::get_item))
@@ -100,7 +105,14 @@ pub fn router(state: AppState, www: &Path, pkg: &Path) -> Router {
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         ));
-    let demo_pages = Router::new()
+    let mut demo_pages = Router::new();
+    if !test_fixtures {
+        demo_pages = demo_pages
+            .route("/test", get(page_not_found))
+            .route("/test/", get(page_not_found))
+            .route("/test/{*rest}", get(page_not_found));
+    }
+    let demo_pages = demo_pages
         .fallback_service(ServeDir::new(www).append_index_html_on_directories(true))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -116,6 +128,10 @@ pub fn router(state: AppState, www: &Path, pkg: &Path) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .with_state(state)
 }
@@ -140,6 +156,56 @@ async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+async fn page_not_found() -> ApiError {
+    ApiError::not_found("no such page")
+}
+
 async fn api_not_found() -> ApiError {
     ApiError::not_found("no such API endpoint")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::AppState;
+    use crate::links::Secret;
+    use crate::testing::{seeded_store, send};
+    use vitrine_core::partner::Registry;
+
+    /// The attack: `/test/forger.html` and `/test/hostile.html` (pages
+    /// that forge events and attack the SDK) were served on the live origin.
+    #[tokio::test]
+    async fn test_fixtures_are_served_only_to_tests() {
+        let (store, _) = seeded_store("fixtures");
+        let www = crate::testing::repo_www();
+        for (fixtures, expected) in [(false, 404), (true, 200)] {
+            let state = AppState::new(store.clone(), Secret::fixed(1), Registry::new(None));
+            let app = super::router(state, &www, &www, fixtures);
+            for path in ["/test/forger.html", "/test/hostile.html"] {
+                let (status, _, _) = send(&app, "GET", path, &[], None).await;
+                assert_eq!(status.as_u16(), expected, "{path} with fixtures {fixtures}");
+            }
+            let (status, _, _) = send(&app, "GET", "/blog.html", &[], None).await;
+            assert_eq!(status.as_u16(), 200, "the demo pages are always served");
+        }
+    }
+
+    /// Without a policy, a click from a creator's dashboard or studio told
+    /// the next site the full address it came from.
+    #[tokio::test]
+    async fn every_answer_has_a_referrer_policy() {
+        let (app, _) = crate::testing::app_and_store();
+        for path in [
+            "/signin",
+            "/blog.html",
+            "/v1/items/itm_oolong_tea",
+            "/nowhere",
+        ] {
+            let (_, headers, _) = send(&app, "GET", path, &[], None).await;
+            assert_eq!(
+                headers.get("referrer-policy").map(|v| v.to_str().unwrap()),
+                Some("strict-origin-when-cross-origin"),
+                "{path}"
+            );
+        }
+    }
 }

@@ -441,12 +441,31 @@ fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
     })
 }
 
+/// Makes `path` readable and writable by its owner only (`0600`), creating
+/// it empty if needed: the database holds readers' emails and password
+/// hashes. SQLite gives its `-wal` and `-shm` files the database file's
+/// mode, so they are covered too.
+fn owner_only(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let fail = |e: std::io::Error| StoreError(format!("cannot secure {}: {e}", path.display()));
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(fail)?;
+    // A database made by an earlier version, with the umask's mode.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(fail)
+}
+
 impl SqliteStore {
-    /// Opens (creating if needed) `dir/vitrine.db`.
+    /// Opens (creating if needed) `dir/vitrine.db`, owner-only.
     pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
-        let conn = Connection::open(dir.join("vitrine.db"))?;
+        let path = dir.join("vitrine.db");
+        owner_only(&path)?;
+        let conn = Connection::open(&path)?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(EVENTS_TABLE)?;
         migrate(&conn)?;
@@ -1108,6 +1127,32 @@ mod tests {
             click_id: (kind == EventType::Click).then(|| format!("{:032x}", n + 1000)),
             reason: None,
             count: None,
+        }
+    }
+
+    /// The attack: any local account read the database (emails, password
+    /// hashes, sessions) when it was made with the umask's 0644.
+    #[test]
+    fn the_database_and_its_journal_are_the_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = fresh_dir("modes");
+        std::fs::create_dir_all(&dir).unwrap();
+        // One an earlier version left readable by all.
+        std::fs::write(dir.join("vitrine.db"), b"").unwrap();
+        std::fs::set_permissions(
+            dir.join("vitrine.db"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let store = SqliteStore::open(&dir).unwrap();
+        crate::seed::seed_if_empty(&store).unwrap();
+        for file in ["vitrine.db", "vitrine.db-wal", "vitrine.db-shm"] {
+            let meta = std::fs::metadata(dir.join(file));
+            let mode = meta.map(|m| m.permissions().mode() & 0o777);
+            assert!(
+                matches!(mode, Ok(0o600)),
+                "{file}: {mode:?} (a missing journal is fine only if WAL is off)"
+            );
         }
     }
 

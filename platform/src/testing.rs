@@ -26,8 +26,9 @@ pub(crate) fn seeded_store(name: &str) -> (Arc<dyn Store>, PathBuf) {
 /// The app on `store`, with the test secret (`Secret::fixed(1)`) and
 /// `registry`; `dir` serves as both file trees.
 pub(crate) fn app_on(store: Arc<dyn Store>, dir: &Path, registry: Registry) -> Router {
-    let state = AppState::new(store, Secret::fixed(1), registry);
-    crate::routes::router(state, dir, dir)
+    let state =
+        AppState::new(store, Secret::fixed(1), registry).with_public_url("http://127.0.0.1:9999");
+    crate::routes::router(state, dir, dir, true)
 }
 
 /// The app and its store, for tests that look at what was recorded: a
@@ -38,6 +39,11 @@ pub(crate) fn app_and_store() -> (Router, Arc<dyn Store>) {
         app_on(store.clone(), &dir, Registry::new(Some("mm_1_2_3"))),
         store,
     )
+}
+
+/// The repository's demo pages (`www/`).
+pub(crate) fn repo_www() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../www")
 }
 
 /// A live session for a demo account: its cookie and CSRF token.

@@ -15,13 +15,10 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// The platform the end-to-end suite drives: the demo pages and the
+    /// suite's own hostile fixtures (`www/test/`).
     pub fn start(binary: &Path) -> Result<Platform> {
-        Platform::start_with_pages(binary, &crate::root().join("www"))
-    }
-
-    /// A platform serving `www` as its pages.
-    pub fn start_with_pages(binary: &Path, www: &Path) -> Result<Platform> {
-        Platform::start_with(binary, www, &[])
+        Platform::start_with(binary, &crate::root().join("www"), &["--test-fixtures"])
     }
 
     /// A platform for a load test: every request comes from this machine's
@@ -53,8 +50,12 @@ impl Platform {
             match lines.next() {
                 Some(Ok(line)) => {
                     eprintln!("{line}");
-                    if let Some(url) = line.split("serving on ").nth(1) {
-                        break url.trim().trim_end_matches('/').to_string();
+                    if let Some(url) = line
+                        .split("serving on ")
+                        .nth(1)
+                        .and_then(|rest| rest.split_whitespace().next())
+                    {
+                        break url.trim_end_matches('/').to_string();
                     }
                 }
                 _ => {

@@ -10,7 +10,7 @@
 //! turned into a wire item and validated by `Item::from_node`, exactly as the
 //! SDK validates what it is served.
 
-use crate::app::{base_url, blocking, AppState};
+use crate::app::{blocking, AppState};
 use crate::auth::{CsrfForm, Posted, SameSite, SignedIn};
 use crate::error::ApiError;
 use crate::store::{CreatorRow, ReaderRow, StudioItem};
@@ -104,13 +104,12 @@ fn html(status: StatusCode, page: Markup) -> Response {
 pub async fn home(
     State(state): State<AppState>,
     signed_in: Option<SignedIn>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Some(signed_in) = signed_in else {
         return Ok(to_signin("/studio"));
     };
     let session = Session::of(&state, signed_in).await?;
-    let base = base_url(&headers);
+    let base = state.public.to_string();
     let Some(creator) = session.creator.clone() else {
         return Ok(html(
             StatusCode::FORBIDDEN,
@@ -152,13 +151,12 @@ async fn creator_page(
 pub async fn new_item(
     State(state): State<AppState>,
     signed_in: Option<SignedIn>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (session, creator) = match creator_page(&state, signed_in, "/studio/new").await? {
         Ok(s) => s,
         Err(redirect) => return Ok(redirect),
     };
-    let base = base_url(&headers);
+    let base = state.public.to_string();
     let body = editor(
         &session,
         &creator,
@@ -180,7 +178,6 @@ pub async fn edit_item(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     signed_in: Option<SignedIn>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (session, creator) =
         match creator_page(&state, signed_in, &format!("/studio/items/{id}")).await? {
@@ -188,7 +185,7 @@ pub async fn edit_item(
             Err(redirect) => return Ok(redirect),
         };
     let saved = own_item(&state, &creator, &id).await?;
-    let base = base_url(&headers);
+    let base = state.public.to_string();
     let draft = Draft::from_item(&saved.item);
     let just_saved = query.contains_key("saved");
     let body = editor(
@@ -214,7 +211,6 @@ impl CsrfForm for Draft {
 
 async fn save(
     state: AppState,
-    headers: HeaderMap,
     Posted { by, form: draft }: Posted<Draft>,
     existing: Option<String>,
 ) -> Result<Response, ApiError> {
@@ -239,7 +235,7 @@ async fn save(
             Ok(see_other(&format!("/studio/items/{id}?saved")))
         }
         Err(problems) => {
-            let base = base_url(&headers);
+            let base = state.public.to_string();
             let body = editor(
                 &session,
                 &creator,
@@ -260,20 +256,18 @@ async fn save(
 /// `POST /studio/items`: publishes a new item.
 pub async fn create_item(
     State(state): State<AppState>,
-    headers: HeaderMap,
     posted: Posted<Draft>,
 ) -> Result<Response, ApiError> {
-    save(state, headers, posted, None).await
+    save(state, posted, None).await
 }
 
 /// `POST /studio/items/{id}`: saves changes to an item.
 pub async fn update_item(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     posted: Posted<Draft>,
 ) -> Result<Response, ApiError> {
-    save(state, headers, posted, Some(id)).await
+    save(state, posted, Some(id)).await
 }
 
 #[derive(Deserialize)]
@@ -346,7 +340,7 @@ pub async fn upload(
     })
     .await?;
     let path = format!("/media/{name}");
-    let url = format!("{}{path}", base_url(&headers));
+    let url = format!("{}{path}", state.public.to_string());
     Ok((StatusCode::CREATED, Json(json!({"path": path, "url": url}))).into_response())
 }
 

@@ -181,6 +181,46 @@ mod tests {
         assert_eq!(proof["total"], 2);
     }
 
+    /// The attack: `Host: evil.example` made the answer's avatars point at
+    /// evil.example, and the answer is cacheable by any shared cache.
+    #[tokio::test]
+    async fn absolute_urls_come_from_the_public_url_not_the_host_header() {
+        let (app, _) = app_and_store();
+        let path = proof_path("https://detail.tmall.com/item.htm?id=589123456789");
+        let (status, _, body) = send(&app, "GET", &path, &[("host", "evil.example")], None).await;
+        assert_eq!(status, StatusCode::OK);
+        let body: Value = serde_json::from_str(&body).unwrap();
+        let avatars: Vec<&str> = body["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["creator"]["avatar"].as_str().unwrap())
+            .collect();
+        assert!(!avatars.is_empty());
+        for avatar in avatars {
+            assert!(
+                avatar.starts_with("http://127.0.0.1:9999/media/"),
+                "{avatar}"
+            );
+        }
+        let (_, _, text) = send(
+            &app,
+            "GET",
+            "/v1/items/itm_oolong_tea/link?placement=blog.example",
+            &[("host", "evil.example")],
+            None,
+        )
+        .await;
+        let minted: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            minted["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://127.0.0.1:9999/r/"),
+            "{minted}"
+        );
+    }
+
     #[tokio::test]
     async fn an_unknown_product_or_a_refused_link_is_an_empty_answer() {
         let (app, _) = app_and_store();

@@ -51,11 +51,7 @@ pub async fn mint_link(
         placement_id: placement,
         click_id: click_id.clone(),
     };
-    let url = format!(
-        "{}/r/{}",
-        state.public.to_string(),
-        state.secret.sign(&claims)
-    );
+    let url = format!("{}/r/{}", state.public, state.secret.sign(&claims));
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
         Json(json!({"url": url, "click_id": click_id})),

@@ -118,8 +118,11 @@ pub(crate) async fn request_from(
     let mut request = Request::builder()
         .method(method)
         .uri(uri)
-        .header("host", "127.0.0.1:9999")
         .extension(ConnectInfo(std::net::SocketAddr::new(address, 50_000)));
+    let given = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    if !given("host") {
+        request = request.header("host", "127.0.0.1:9999");
+    }
     if !headers
         .iter()
         .any(|(name, _)| name.eq_ignore_ascii_case("user-agent"))

@@ -340,7 +340,7 @@ pub async fn upload(
     })
     .await?;
     let path = format!("/media/{name}");
-    let url = format!("{}{path}", state.public.to_string());
+    let url = format!("{}{path}", state.public);
     Ok((StatusCode::CREATED, Json(json!({"path": path, "url": url}))).into_response())
 }
 

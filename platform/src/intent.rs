@@ -8,13 +8,14 @@
 //! reader's cookie (`SameSite=Lax` keeps it off cross-site POSTs anyway).
 
 use crate::accounts::{
-    new_session_token, session_cookie, session_key, verify_password, SESSION_COOKIE,
-    SESSION_SECONDS,
+    new_session_token, session_cookie, session_from_cookies, session_key, verify_password,
+    SESSION_COOKIE, SESSION_SECONDS,
 };
 use crate::app::{blocking, AppState};
 use crate::auth::{CsrfForm, Posted, SameSite, SignedIn};
 use crate::error::ApiError;
 use crate::html::{grouped, page, Head};
+use crate::limits::Client;
 use crate::store::{now_ms, CreatorRow};
 use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -117,12 +118,16 @@ fn follow_form(intent: &Intent, csrf: &str, action: &str, label: &str, class: &s
     }
 }
 
-/// What a signed-in reader can do: following already (the answer for the
-/// opener, and Unfollow, which happens only here), or Follow.
+/// What a signed-in reader can do here: Follow; or, following already,
+/// say Done (which tells the opener so) or Unfollow. Nothing on this page
+/// tells the opener anything until the reader presses one of them: the
+/// page can be opened by any site, and whether this reader follows this
+/// creator is the reader's to tell.
 fn follow_controls(intent: &Intent, csrf: &str, following: bool) -> Markup {
     html! {
         @if following {
-            (result(intent, "following", "已关注 · Following"))
+            p class="status" { "已关注 · Following" }
+            (follow_form(intent, csrf, "confirm", "完成 · Done", ""))
             (follow_form(intent, csrf, "unfollow", "取消关注 · Unfollow", "quiet"))
         } @else {
             (follow_form(intent, csrf, "follow", "关注 · Follow", ""))
@@ -188,38 +193,53 @@ pub async fn submit(
     };
     intent.check()?;
     let c = creator(&state, &intent.creator).await?;
-    let follow = match form.action.as_str() {
-        "follow" => true,
-        "unfollow" => false,
-        _ => return Err(ApiError::bad_request("action must be follow or unfollow")),
-    };
     let (reader_id, creator_id) = (reader.account.id.clone(), c.id.clone());
-    blocking(&state, move |s| {
-        if follow {
-            s.follow(&reader_id, &creator_id)
-        } else {
-            s.unfollow(&reader_id, &creator_id)
+    let following = match form.action.as_str() {
+        "follow" => {
+            blocking(&state, move |s| s.follow(&reader_id, &creator_id)).await?;
+            true
         }
-    })
-    .await?;
+        "unfollow" => {
+            blocking(&state, move |s| s.unfollow(&reader_id, &creator_id)).await?;
+            false
+        }
+        "confirm" => blocking(&state, move |s| s.is_following(&reader_id, &creator_id)).await?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "action must be follow, unfollow or confirm",
+            ))
+        }
+    };
     let c = creator(&state, &intent.creator).await?;
     let base = state.public.to_string();
+    let csrf = reader.csrf(&state);
     let body = html! {
         (creator_card(&c, &base))
-        @if !follow {
-            (result(&intent, "not_following", "已取消关注 · Unfollowed"))
+        @if following {
+            (result(&intent, "following", "已关注 · Following"))
+            (follow_form(&intent, &csrf, "unfollow", "取消关注 · Unfollow", "quiet"))
+        } @else {
+            (result(&intent, "not_following", "未关注 · Not following"))
+            (follow_form(&intent, &csrf, "follow", "关注 · Follow", ""))
         }
-        (follow_controls(&intent, &reader.csrf(&state), follow))
     };
     Ok(intent_page(&format!("关注 {}", c.name), body))
 }
 
-/// A same-origin path to return to after signing in (never another site).
-fn safe_next(next: Option<&String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/".into(),
-    }
+/// A path on the platform to return to after signing in, never another
+/// site: `next` is resolved as a browser would (which drops tabs and
+/// newlines and reads `\\` as `/`, so `/\t/evil.example` is
+/// `//evil.example`) against the platform's own origin, and kept only if
+/// it stays there.
+fn safe_next(public: &str, next: Option<&String>) -> String {
+    let on_platform = |n: &str| {
+        let base = url::Url::parse(public).ok()?;
+        let to = base.join(n).ok()?;
+        (n.starts_with('/') && to.origin() == base.origin())
+            .then(|| to[url::Position::BeforePath..].to_owned())
+    };
+    next.and_then(|n| on_platform(n))
+        .unwrap_or_else(|| "/".into())
 }
 
 fn signin_page(next: &str, error: Option<&str>) -> Response {
@@ -241,8 +261,11 @@ fn signin_page(next: &str, error: Option<&str>) -> Response {
 }
 
 /// `GET /signin?next=/…`.
-pub async fn signin_form(Query(query): Query<HashMap<String, String>>) -> Response {
-    signin_page(&safe_next(query.get("next")), None)
+pub async fn signin_form(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    signin_page(&safe_next(&state.public, query.get("next")), None)
 }
 
 #[derive(Deserialize)]
@@ -252,36 +275,92 @@ pub struct SigninForm {
     next: Option<String>,
 }
 
-/// `POST /signin`: checks the password, starts a session, returns to `next`.
+/// What an unknown email's password is checked against, so that a wrong
+/// email costs the same argon2 run as a wrong password and the time of the
+/// answer does not tell which emails have accounts.
+static NO_ACCOUNT_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::accounts::hash_password(&new_session_token()));
+
+/// The key an account's attempts are counted under: a hash of its email,
+/// whether or not an account has it (a guesser learns nothing from 429s).
+fn account_key(email: &str) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"signin\n")
+        .chain_update(email)
+        .finalize();
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
+}
+
+/// `POST /signin`: checks the password, starts a session (ending the one it
+/// replaces), returns to `next`. Attempts are throttled per account and per
+/// client before any password is checked.
 pub async fn signin(
     State(state): State<AppState>,
     _: SameSite,
+    Client(client): Client,
     headers: HeaderMap,
     Form(form): Form<SigninForm>,
 ) -> Result<Response, ApiError> {
-    let next = safe_next(form.next.as_ref());
+    let next = safe_next(&state.public, form.next.as_ref());
     let email = form.email.trim().to_lowercase();
+    let account = account_key(&email);
+    let limiters = &state.limiters;
+    let throttled = limiters
+        .signin_clients
+        .begin(client.0)
+        .and_then(|()| limiters.signin_accounts.begin(account));
+    if let Err(wait) = throttled {
+        let mut page = signin_page(
+            &next,
+            Some(&format!(
+                "尝试次数过多，请 {wait} 秒后再试 · Too many attempts: try again in {wait} s"
+            )),
+        );
+        *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(page);
+    }
     let reader = blocking(&state, move |s| s.reader_by_email(&email)).await?;
     let password = form.password;
-    let ok = match reader {
-        // argon2 is deliberately slow: off the async threads.
-        Some(r) => tokio::task::spawn_blocking(move || {
-            verify_password(&password, &r.password_hash).then_some(r)
-        })
-        .await
-        .ok()
-        .flatten(),
-        None => None,
-    };
+    // argon2 is deliberately slow: off the async threads.
+    let ok = tokio::task::spawn_blocking(move || {
+        let hash = reader
+            .as_ref()
+            .map_or(NO_ACCOUNT_HASH.as_str(), |r| &r.password_hash);
+        let matches = verify_password(&password, hash);
+        reader.filter(|_| matches)
+    })
+    .await
+    .ok()
+    .flatten();
     let Some(reader) = ok else {
         let mut page = signin_page(&next, Some("邮箱或密码不对 · Email or password is wrong"));
         *page.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(page);
     };
+    limiters.signin_accounts.forget(account);
+    limiters.signin_clients.undo_one(client.0);
+    // The session this browser had (another reader's, or a planted one)
+    // ends here: a sign-in never leaves an old session alive beside it.
+    let replaced = headers
+        .get(header::COOKIE)
+        .and_then(|c| c.to_str().ok())
+        .and_then(session_from_cookies)
+        .map(session_key);
     let token = new_session_token();
     let key = session_key(&token);
     let expires = now_ms() + (SESSION_SECONDS as i64) * 1000;
-    blocking(&state, move |s| s.create_session(&key, &reader.id, expires)).await?;
+    blocking(&state, move |s| {
+        if let Some(old) = replaced {
+            s.end_session(&old)?;
+        }
+        s.create_session(&key, &reader.id, expires)
+    })
+    .await?;
     let https = headers
         .get("x-forwarded-proto")
         .is_some_and(|p| p == "https");
@@ -338,7 +417,7 @@ mod tests {
 
     #[test]
     fn only_same_origin_paths_are_returned_to() {
-        let s = |v: &str| safe_next(Some(&v.to_owned()));
+        let s = |v: &str| safe_next("http://127.0.0.1:9999", Some(&v.to_owned()));
         assert_eq!(
             s("/intent/follow?creator=cr_1"),
             "/intent/follow?creator=cr_1"
@@ -346,7 +425,221 @@ mod tests {
         assert_eq!(s("//evil.example/"), "/");
         assert_eq!(s("https://evil.example/"), "/");
         assert_eq!(s("/\\evil.example"), "/");
-        assert_eq!(safe_next(None), "/");
+        // The attack: a tab (or newline) the URL parser drops.
+        assert_eq!(s("/\t/evil.example"), "/");
+        assert_eq!(s("/\n/evil.example/"), "/");
+        assert_eq!(s("/\r\n/evil.example/"), "/");
+        assert_eq!(s("http://127.0.0.1:9999/studio"), "/", "a path, not a URL");
+        assert_eq!(s("/studio/../intent?x=1#y"), "/intent?x=1#y");
+        assert_eq!(s("/a b"), "/a%20b", "what is returned is the parsed path");
+        assert_eq!(safe_next("http://127.0.0.1:9999", None), "/");
+    }
+
+    /// Signs in from `client` with `cookie` (if any); the answer's status,
+    /// `Location`, the new session's cookie and `Retry-After`.
+    async fn sign_in(
+        app: &axum::Router,
+        client: &str,
+        email: &str,
+        password: &str,
+        next: &str,
+        cookie: Option<&str>,
+    ) -> (StatusCode, Option<String>, Option<String>, Option<String>) {
+        let form =
+            crate::testing::form(&[("email", email), ("password", password), ("next", next)]);
+        let mut headers = vec![("sec-fetch-site", "same-origin")];
+        if let Some(cookie) = cookie {
+            headers.push(("cookie", cookie));
+        }
+        let body = Some(("application/x-www-form-urlencoded", form.into_bytes()));
+        let (status, h, _) =
+            crate::testing::request_from(app, client, "POST", "/signin", &headers, body).await;
+        let text = |name: &str| h.get(name).map(|v| v.to_str().unwrap().to_owned());
+        let cookie = text("set-cookie").map(|c| c.split(';').next().unwrap().to_owned());
+        (status, text("location"), cookie, text("retry-after"))
+    }
+
+    #[tokio::test]
+    async fn the_open_redirect_through_next_is_closed() {
+        let (app, _) = app_and_store();
+        // The attack: `next=/%09/evil.example` answered `Location: /\t/evil.example`,
+        // which browsers follow to http://evil.example/.
+        for next in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+        ] {
+            let (status, location, ..) = sign_in(
+                &app,
+                "198.51.100.20",
+                "alex@vitrine.demo",
+                "vitrine-demo",
+                next,
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::SEE_OTHER);
+            assert_eq!(location.as_deref(), Some("/"), "{next:?}");
+        }
+        let (_, _, html) = send(&app, "GET", "/signin?next=%2F%09%2Fevil.example", &[], None).await;
+        assert!(html.contains(r#"name="next" value="/""#), "{html}");
+        assert!(!html.contains("evil.example"));
+    }
+
+    #[tokio::test]
+    async fn guessing_a_password_waits_longer_and_longer_per_account() {
+        let (app, _) = app_and_store();
+        let guess = |client: &'static str, password: &'static str| {
+            let app = app.clone();
+            async move { sign_in(&app, client, "xiaowang@vitrine.demo", password, "/", None).await }
+        };
+        // Five free guesses, and a sixth that starts a 1 s wait; the
+        // seventh, from another address, waits too (the account is counted).
+        for client in [
+            "198.51.100.1",
+            "198.51.100.2",
+            "198.51.100.3",
+            "198.51.100.4",
+            "198.51.100.5",
+            "198.51.100.6",
+        ] {
+            assert_eq!(guess(client, "wrong").await.0, StatusCode::UNAUTHORIZED);
+        }
+        let (status, _, cookie, retry) = guess("198.51.100.7", "wrong").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(retry.as_deref(), Some("1"));
+        assert!(cookie.is_none());
+        // While it waits even the right password is refused: a 429 tells
+        // a guesser nothing about the password.
+        assert_eq!(
+            guess("198.51.100.8", "vitrine-demo").await.0,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        // The next guess is allowed and starts a wait twice as long.
+        assert_eq!(
+            guess("198.51.100.9", "wrong").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            guess("198.51.100.9", "vitrine-demo").await.3.as_deref(),
+            Some("2")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        // The owner's right password signs in and clears the count.
+        assert_eq!(
+            guess("198.51.100.10", "vitrine-demo").await.0,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            guess("198.51.100.10", "wrong").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    #[tokio::test]
+    async fn one_client_guessing_many_accounts_is_slowed_and_others_are_not() {
+        let (store, dir) = crate::testing::seeded_store("signin-client");
+        let state = crate::app::AppState::new(
+            store,
+            crate::links::Secret::fixed(1),
+            vitrine_core::partner::Registry::new(None),
+        )
+        .with_public_url("http://127.0.0.1:9999")
+        .with_limits(crate::limits::Limits {
+            signin_per_client: 3,
+            ..Default::default()
+        });
+        let app = crate::routes::router(state, &dir, &dir, true);
+        let guesser = "203.0.113.66";
+        for n in 0..4 {
+            let email = format!("someone{n}@vitrine.demo");
+            let (status, ..) = sign_in(&app, guesser, &email, "123456", "/", None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
+        }
+        let (status, .., retry) = sign_in(
+            &app,
+            guesser,
+            "alex@vitrine.demo",
+            "vitrine-demo",
+            "/",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(retry.is_some());
+        let (status, ..) = sign_in(
+            &app,
+            "198.51.100.30",
+            "alex@vitrine.demo",
+            "vitrine-demo",
+            "/",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "another reader signs in");
+    }
+
+    /// The attack: a wrong password took 15.2 ms and an unknown email
+    /// 0.4 ms, so the time of the answer told which emails had accounts.
+    #[tokio::test]
+    async fn an_unknown_email_costs_what_a_wrong_password_costs() {
+        let (app, _) = app_and_store();
+        let mut known = Vec::new();
+        let mut unknown = Vec::new();
+        for n in 0..5 {
+            let client = format!("198.51.100.{}", 40 + n);
+            let started = std::time::Instant::now();
+            let (status, ..) =
+                sign_in(&app, &client, "alex@vitrine.demo", "wrong", "/", None).await;
+            known.push(started.elapsed());
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            let email = format!("nobody{n}@vitrine.demo");
+            let started = std::time::Instant::now();
+            let (status, ..) = sign_in(&app, &client, &email, "wrong", "/", None).await;
+            unknown.push(started.elapsed());
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        known.sort();
+        unknown.sort();
+        let (known, unknown) = (known[2].as_secs_f64(), unknown[2].as_secs_f64());
+        assert!(
+            unknown > known * 0.5 && unknown < known * 2.0,
+            "median {:.1} ms for a wrong password, {:.1} ms for an unknown email",
+            known * 1e3,
+            unknown * 1e3
+        );
+    }
+
+    #[tokio::test]
+    async fn signing_in_again_ends_the_session_it_replaces() {
+        let (app, _) = app_and_store();
+        let client = "198.51.100.50";
+        let (_, _, first, _) =
+            sign_in(&app, client, "alex@vitrine.demo", "vitrine-demo", "/", None).await;
+        let first = first.unwrap();
+        let (status, _, second, _) = sign_in(
+            &app,
+            client,
+            "xiaowang@vitrine.demo",
+            "vitrine-demo",
+            "/",
+            Some(&first),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let second = second.unwrap();
+        assert_ne!(first, second);
+        let intent =
+            "/intent/follow?creator=cr_chenmo&nonce=n0nce-789&origin=http%3A%2F%2Fblog.example";
+        let (_, _, as_first) = send(&app, "GET", intent, &[("cookie", &first)], None).await;
+        assert!(
+            as_first.contains("Sign in to follow"),
+            "the replaced session is over"
+        );
+        let (_, _, as_second) = send(&app, "GET", intent, &[("cookie", &second)], None).await;
+        assert!(as_second.contains("小王"));
     }
 
     #[test]
@@ -456,8 +749,51 @@ mod tests {
         );
         let (_, _, again) = send(&app, "GET", intent, &[("cookie", &cookie)], None).await;
         assert!(
-            again.contains(r#"data-state="following""#) && again.contains("取消关注"),
+            again.contains("已关注") && again.contains("取消关注"),
             "unfollow is on the platform's page"
+        );
+        assert!(
+            !again.contains(r#"id="result""#) && !again.contains("data-state"),
+            "opening the page tells the opener nothing"
+        );
+    }
+
+    /// The attack: any site opened the intent page for a signed-in reader
+    /// and learned from the answer posted to it whether they follow.
+    #[tokio::test]
+    async fn the_intent_page_tells_the_opener_nothing_until_the_reader_acts() {
+        let (app, store) = app_and_store();
+        let (cookie, csrf) = crate::testing::signed_in(&store, "rd_xiaowang");
+        store.follow("rd_xiaowang", "cr_mayachen").unwrap();
+        let spy =
+            "/intent/follow?creator=cr_mayachen&nonce=n0nce-spy1&origin=https%3A%2F%2Fevil.example";
+        for cookie in [Some(cookie.as_str()), None] {
+            let headers: Vec<_> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+            let (status, _, html) = send(&app, "GET", spy, &headers, None).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(
+                !html.contains(r#"id="result""#) && !html.contains("data-state"),
+                "{html}"
+            );
+        }
+        // The reader's own Done tells the opener, and only then.
+        let done = crate::testing::form(&[
+            ("creator", "cr_mayachen"),
+            ("nonce", "n0nce-spy1"),
+            ("origin", "https://evil.example"),
+            ("csrf", &csrf),
+            ("action", "confirm"),
+        ]);
+        let headers = [
+            ("cookie", cookie.as_str()),
+            ("sec-fetch-site", "same-origin"),
+        ];
+        let (status, _, html) = send(&app, "POST", "/intent/follow", &headers, Some(&done)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(r#"data-state="following""#), "{html}");
+        assert!(
+            store.is_following("rd_xiaowang", "cr_mayachen").unwrap(),
+            "Done changes nothing"
         );
     }
 

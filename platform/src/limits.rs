@@ -102,6 +102,10 @@ pub struct Limits {
     pub posts: Rate,
     /// Links minted by `/v1/items/{id}/link` and followed through `/r/`.
     pub links: Rate,
+    /// Sign-in attempts allowed before each further one waits longer: per
+    /// account, and per client (higher: many readers share an address).
+    pub signin_per_account: u32,
+    pub signin_per_client: u32,
 }
 
 impl Default for Limits {
@@ -123,6 +127,8 @@ impl Default for Limits {
                 burst: 30.0,
                 per_second: 0.5,
             },
+            signin_per_account: 5,
+            signin_per_client: 20,
         }
     }
 }
@@ -133,6 +139,9 @@ pub struct Limiters {
     pub posts: Buckets,
     pub links: Buckets,
     pub views: ViewCounts,
+    /// Sign-in attempts by account (a hash of the email) and by client.
+    pub signin_accounts: Attempts,
+    pub signin_clients: Attempts,
 }
 
 impl Limiters {
@@ -142,6 +151,8 @@ impl Limiters {
             posts: Buckets::new(limits.posts),
             links: Buckets::new(limits.links),
             views: ViewCounts::new(),
+            signin_accounts: Attempts::new(limits.signin_per_account),
+            signin_clients: Attempts::new(limits.signin_per_client),
         }
     }
 }
@@ -185,6 +196,82 @@ impl Buckets {
         } else {
             let wait = (cost.min(rate.burst) - *tokens) / rate.per_second.max(f64::MIN_POSITIVE);
             Err(ApiError::too_many(wait.ceil().max(1.0) as u64))
+        }
+    }
+}
+
+/// Attempts at something a guesser repeats (signing in): `free` of them,
+/// then each further one waits twice as long as the one before (1 s, 2 s,
+/// 4 s … at most 15 minutes). An attempt is counted when it starts, so
+/// guesses sent all at once are counted before any is checked; a quiet
+/// hour forgets them.
+pub struct Attempts {
+    free: u32,
+    entries: Mutex<HashMap<[u8; 16], Tries>>,
+}
+
+struct Tries {
+    count: u32,
+    last: Instant,
+    blocked_until: Instant,
+}
+
+/// The longest wait between two attempts.
+const LONGEST_WAIT_S: u64 = 15 * 60;
+/// After this long without an attempt, the count starts again.
+const FORGET_AFTER_S: u64 = 3600;
+
+impl Attempts {
+    pub fn new(free: u32) -> Attempts {
+        Attempts {
+            free,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Starts an attempt for `key`, or says how many seconds until one may
+    /// start (`429`). A refused attempt does not lengthen the wait.
+    pub fn begin(&self, key: [u8; 16]) -> Result<(), u64> {
+        let now = Instant::now();
+        let forget = std::time::Duration::from_secs(FORGET_AFTER_S);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= SWEEP_AT {
+            entries.retain(|_, t| now.duration_since(t.last) < forget);
+        }
+        let tries = entries.entry(key).or_insert(Tries {
+            count: 0,
+            last: now,
+            blocked_until: now,
+        });
+        if now.duration_since(tries.last) >= forget {
+            tries.count = 0;
+        }
+        if now < tries.blocked_until {
+            let wait = tries.blocked_until.duration_since(now).as_secs_f64();
+            return Err(wait.ceil().max(1.0) as u64);
+        }
+        tries.count += 1;
+        tries.last = now;
+        if tries.count > self.free {
+            let doublings = (tries.count - self.free - 1).min(20);
+            let wait = (1u64 << doublings).min(LONGEST_WAIT_S);
+            tries.blocked_until = now + std::time::Duration::from_secs(wait);
+        }
+        Ok(())
+    }
+
+    /// `key` proved itself (the right password): its attempts are forgotten.
+    pub fn forget(&self, key: [u8; 16]) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.remove(&key);
+    }
+
+    /// One of `key`'s attempts is not held against it (a client's sign-in
+    /// that succeeded), without forgetting the others.
+    pub fn undo_one(&self, key: [u8; 16]) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tries) = entries.get_mut(&key) {
+            tries.count = tries.count.saturating_sub(1);
         }
     }
 }
@@ -253,6 +340,36 @@ mod tests {
             "5",
             "more than the burst waits for a full bucket"
         );
+    }
+
+    #[test]
+    fn attempts_are_free_then_each_waits_twice_as_long_and_success_forgets() {
+        let attempts = Attempts::new(3);
+        let (a, b) = ([1; 16], [2; 16]);
+        for _ in 0..4 {
+            assert_eq!(attempts.begin(a), Ok(()));
+        }
+        assert_eq!(attempts.begin(a), Err(1), "the fourth started a 1 s wait");
+        assert_eq!(attempts.begin(a), Err(1), "refusals do not lengthen it");
+        assert_eq!(attempts.begin(b), Ok(()), "another key is not slowed");
+        // Past the wait, the next attempt starts one twice as long.
+        {
+            let mut entries = attempts.entries.lock().unwrap();
+            let t = entries.get_mut(&a).unwrap();
+            t.blocked_until = Instant::now();
+        }
+        assert_eq!(attempts.begin(a), Ok(()));
+        assert_eq!(attempts.begin(a), Err(2));
+        {
+            let mut entries = attempts.entries.lock().unwrap();
+            let t = entries.get_mut(&a).unwrap();
+            t.count = 40;
+            t.blocked_until = Instant::now();
+        }
+        assert_eq!(attempts.begin(a), Ok(()));
+        assert_eq!(attempts.begin(a), Err(LONGEST_WAIT_S), "at most 15 minutes");
+        attempts.forget(a);
+        assert_eq!(attempts.begin(a), Ok(()));
     }
 
     #[test]

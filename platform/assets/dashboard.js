@@ -6,6 +6,9 @@
   const main = document.getElementById("dashboard");
   if (!main) return;
   const creator = main.dataset.creator;
+  // A share link's key goes with every request the page makes (a reader
+  // without the creator's session reads the report through it).
+  const share = main.dataset.share ? "&share=" + encodeURIComponent(main.dataset.share) : "";
   const status = document.getElementById("status");
   const SVG = "http://www.w3.org/2000/svg";
   const SERIES = [
@@ -22,7 +25,7 @@
 
   function query(by) {
     const from = Date.now() - 3_600_000;
-    return `/v1/reports?creator=${encodeURIComponent(creator)}&from=${from}&bucket=minute${by ? "&by=" + by : ""}`;
+    return `/v1/reports?creator=${encodeURIComponent(creator)}&from=${from}&bucket=minute${by ? "&by=" + by : ""}${share}`;
   }
 
   function drawTotals(t) {
@@ -99,7 +102,10 @@
     running = true;
     try {
       const [byItem, byPlacement] = await Promise.all(
-        ["item", "placement"].map((by) => fetch(query(by)).then((r) => r.json())),
+        ["item", "placement"].map((by) => fetch(query(by)).then((r) => {
+          if (!r.ok) throw new Error(`the report answered ${r.status}`);
+          return r.json();
+        })),
       );
       drawTotals(byItem.totals);
       drawFiltered(byItem.filtered);
@@ -107,6 +113,10 @@
       drawTable("by-item", byItem, "商品 item");
       drawTable("by-placement", byPlacement, "位置 placement");
       main.dataset.updated = String(Date.now());
+    } catch (e) {
+      // A revoked share link, or the platform away: said, not drawn as zeros.
+      status.textContent = "无法读取报告 · The report cannot be read (" + e.message + ")";
+      delete status.dataset.live;
     } finally {
       running = false;
       if (again) {
@@ -116,7 +126,7 @@
     }
   }
 
-  const stream = new EventSource(`/v1/live?creator=${encodeURIComponent(creator)}`);
+  const stream = new EventSource(`/v1/live?creator=${encodeURIComponent(creator)}${share}`);
   stream.addEventListener("update", refresh);
   stream.onopen = () => {
     status.textContent = "● live";

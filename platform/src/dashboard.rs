@@ -6,10 +6,13 @@
 use crate::app::{blocking, AppState};
 use crate::error::ApiError;
 use crate::html::{page, Head};
+use crate::report::private;
+use crate::report_access::{ReportReader, Via};
 use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::stream::Stream;
-use maud::{html, Markup};
+use axum::response::{IntoResponse, Response};
+use maud::html;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
@@ -19,15 +22,19 @@ use vitrine_core::traffic::Invalid;
 
 /// `GET /v1/live?creator=cr_…`: an `update` event each time the creator's
 /// report changes (or may have: after a lag, the page simply refreshes).
+/// Only those who may read the creator's report may listen
+/// ([`ReportReader`]).
 pub async fn live(
     State(state): State<AppState>,
+    reader: ReportReader,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
-    let creator = q
-        .get("creator")
-        .filter(|c| is_id(c))
-        .cloned()
-        .ok_or_else(|| ApiError::bad_request("creator must be a creator id"))?;
+) -> Result<Response, ApiError> {
+    let creator = match q.get("creator") {
+        None => reader.creator.clone(),
+        Some(c) if is_id(c) => c.clone(),
+        Some(_) => return Err(ApiError::bad_request("creator must be a creator id")),
+    };
+    reader.may_read(&creator)?;
     let updates = futures_util::stream::unfold(
         (state.live.subscribe(), creator),
         |(mut rx, creator)| async move {
@@ -36,7 +43,7 @@ pub async fn live(
                     Ok(creators) if !creators.contains(&creator) => continue,
                     Ok(_) | Err(RecvError::Lagged(_)) => {
                         return Some((
-                            Ok(SseEvent::default().event("update").data("{}")),
+                            Ok::<_, Infallible>(SseEvent::default().event("update").data("{}")),
                             (rx, creator),
                         ))
                     }
@@ -45,7 +52,7 @@ pub async fn live(
             }
         },
     );
-    Ok(Sse::new(updates).keep_alive(KeepAlive::default()))
+    Ok(private(Sse::new(updates).keep_alive(KeepAlive::default())))
 }
 
 /// Each invalid-traffic rule, as the dashboard names it.
@@ -68,19 +75,44 @@ const FILTER_REASONS: [(&str, &str); 4] = [
     ),
 ];
 
-/// `GET /dashboard?creator=…`: the live report's page; `dashboard.js`
-/// fills it from `/v1/reports` and refreshes it on every `/v1/live` update.
+/// `GET /dashboard?creator=…[&share=vs_…]`: the live report's page;
+/// `dashboard.js` fills it from `/v1/reports` and refreshes it on every
+/// `/v1/live` update. Only the creator, signed in, or a holder of one of
+/// their share links sees it; anyone else is asked to sign in.
 pub async fn page_of(
     State(state): State<AppState>,
+    reader: Option<ReportReader>,
+    uri: Uri,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Markup, ApiError> {
-    let creator = q.get("creator").filter(|c| is_id(c)).cloned();
-    let body = match creator {
-        Some(id) => {
-            let lookup = id.clone();
-            let c = blocking(&state, move |s| s.creator(&lookup))
-                .await?
-                .ok_or_else(|| ApiError::not_found("no such creator"))?;
+) -> Result<Response, ApiError> {
+    let asked = q.get("creator").filter(|c| is_id(c)).cloned();
+    let creator = match (&reader, asked) {
+        (Some(reader), asked) if asked.as_ref().is_none_or(|a| *a == reader.creator) => {
+            reader.creator.clone()
+        }
+        (Some(reader), Some(_)) if reader.via == Via::Session => {
+            return Err(ApiError::forbidden(
+                "not_your_report",
+                "this is another creator's report: sign in as them to read it",
+            ))
+        }
+        _ => {
+            let mut next = String::from("/signin?next=");
+            let path = uri.path_and_query().map_or("/dashboard", |p| p.as_str());
+            vitrine_core::url::push_encoded(&mut next, path);
+            return Ok(see_other(&next));
+        }
+    };
+    let share = match reader.map(|r| r.via) {
+        Some(Via::Share(key)) => Some(key),
+        _ => None,
+    };
+    let lookup = creator.clone();
+    let c = blocking(&state, move |s| s.creator(&lookup))
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such creator"))?;
+    let body = {
+        {
             let tile = |label: &str, total: &str| {
                 html! { div class="tile" { span { (label) } strong data-total=(total) { "–" } } }
             };
@@ -89,7 +121,7 @@ pub async fn page_of(
                     h1 { (c.name) }
                     p { "实时报告 · Live report, the last hour by minute. " span id="status" { "connecting…" } }
                 }
-                main id="dashboard" data-creator=(c.id) {
+                main id="dashboard" data-creator=(c.id) data-share=[share.as_deref()] {
                     section class="tiles" {
                         (tile("曝光 Impressions", "impressions"))
                         (tile("可见曝光 Viewable", "viewable_impressions"))
@@ -123,16 +155,6 @@ pub async fn page_of(
                 }
             }
         }
-        None => html! {
-            main {
-                h1 { "Dashboards" }
-                p {
-                    a href="/dashboard?creator=cr_linxiaoman" { "林小满" } " · "
-                    a href="/dashboard?creator=cr_mayachen" { "Maya Chen" } " · "
-                    a href="/dashboard?creator=cr_chenmo" { "陈默" }
-                }
-            }
-        },
     };
     Ok(page(
         "Vitrine · 实时报告",
@@ -141,7 +163,13 @@ pub async fn page_of(
             script: "/dashboard.js",
         },
         body,
-    ))
+    )
+    .into_response())
+}
+
+fn see_other(location: &str) -> Response {
+    let location = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/signin"));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 #[cfg(test)]

@@ -368,8 +368,11 @@ mod tests {
         e
     }
 
-    async fn report_of(app: &axum::Router, query: &str) -> serde_json::Value {
-        get(app, &format!("/v1/reports?{query}")).await.2
+    /// A report, read with its creator's key.
+    async fn report_of(app: &axum::Router, creator: &str, query: &str) -> serde_json::Value {
+        crate::testing::report_as(app, creator, &format!("/v1/reports?{query}"))
+            .await
+            .2
     }
 
     #[tokio::test]
@@ -413,12 +416,18 @@ mod tests {
             reasons[5],
             "event.creator must be a creator on this platform"
         );
-        for query in [
-            "creator=cr_mayachen",
-            "creator=cr_ghost",
-            "item=itm_ceramic_mug",
+        let (status, _, _) =
+            crate::testing::report_as(&app, "cr_mayachen", "/v1/reports?creator=cr_ghost").await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "no one's report shows cr_ghost"
+        );
+        for (creator, query) in [
+            ("cr_mayachen", "creator=cr_mayachen"),
+            ("cr_linxiaoman", "item=itm_ceramic_mug"),
         ] {
-            let report = report_of(&app, query).await;
+            let report = report_of(&app, creator, query).await;
             for total in ["impressions", "viewable_impressions", "clicks", "follows"] {
                 assert_eq!(report["totals"][total], 0, "{query}: {total}");
             }
@@ -483,7 +492,7 @@ mod tests {
             (answer["accepted"].as_u64(), answer["filtered"].as_u64()),
             (Some(5), Some(2))
         );
-        let report = report_of(&app, "item=itm_oolong_tea").await;
+        let report = report_of(&app, "cr_chenmo", "item=itm_oolong_tea").await;
         assert_eq!(
             (
                 report["totals"]["impressions"].as_u64(),
@@ -510,7 +519,7 @@ mod tests {
         batch.push(on(8, "click", "itm_oolong_tea", "cr_chenmo", 2));
         let answer = beacon_from(&app, READER, BROWSER, &json!(batch)).await.2;
         assert_eq!(answer["filtered"], 4);
-        let report = report_of(&app, "item=itm_oolong_tea").await;
+        let report = report_of(&app, "cr_chenmo", "item=itm_oolong_tea").await;
         assert_eq!(report["totals"]["clicks"], 2);
         assert_eq!(report["filtered"]["by_reason"]["repeat_click"], 4);
         // The same click sent again is a duplicate, not a repeat.
@@ -543,7 +552,7 @@ mod tests {
             let answer = beacon_from(&app, READER, ua, &batch).await.2;
             assert_eq!((answer["accepted"].as_u64(), answer["filtered"].as_u64()), (Some(1), Some(1)), "{ua:?}");
         }
-        let report = report_of(&app, "item=itm_oolong_tea").await;
+        let report = report_of(&app, "cr_chenmo", "item=itm_oolong_tea").await;
         assert_eq!(report["totals"]["impressions"], 0);
         assert_eq!(report["filtered"]["by_reason"]["bot"], 3);
     }
@@ -615,7 +624,7 @@ mod tests {
             filtered += answer["filtered"].as_u64().unwrap();
         }
         assert_eq!(filtered, 10);
-        let report = report_of(&app, "item=itm_oolong_tea").await;
+        let report = report_of(&app, "cr_chenmo", "item=itm_oolong_tea").await;
         assert_eq!(report["filtered"]["by_reason"]["view_rate"], 10);
     }
 }

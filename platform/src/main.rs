@@ -19,10 +19,12 @@ mod limits;
 mod links;
 mod media;
 mod partners;
+mod picture;
 mod profile;
 mod proof;
 mod redirect;
 mod report;
+mod report_access;
 mod routes;
 mod seed;
 mod serve;
@@ -56,6 +58,12 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
             "vitrine-platform: new database in {}, seeded with demo content",
             config.data.display()
         );
+    }
+    // The demo creators' report keys still valid, for the README's curl.
+    for (creator, key) in seed::DEMO_REPORT_KEYS {
+        if store::Store::report_key(&store, &accounts::session_key(key))?.is_some() {
+            println!("vitrine-platform: {creator}'s demo report key: Authorization: Bearer {key}");
+        }
     }
     let secret = links::Secret::load_or_create(&config.data)?;
     let registry = partners::load(&config.data)?;

@@ -210,7 +210,7 @@ mod tests {
             "repeat clicks by one client on one item within 30 minutes count once"
         );
         let (_, _, report) =
-            get_from(&app, "203.0.113.30", "/v1/reports?item=itm_oolong_tea").await;
+            crate::testing::report_as(&app, "cr_chenmo", "/v1/reports?item=itm_oolong_tea").await;
         assert_eq!(report["totals"]["clicks"], 1);
         assert_eq!(
             report["filtered"]["by_reason"]["repeat_click"],

@@ -3,7 +3,7 @@
 //!
 //! | group | routes | headers |
 //! |---|---|---|
-//! | API | `/v1/…` | CORS from any origin (GET, POST, `Content-Type`); JSON errors, `404` for unknown endpoints |
+//! | API | `/v1/…` | CORS from any origin (GET, POST, `Content-Type`, `Authorization`: a report key, never a cookie); JSON errors, `404` for unknown endpoints; reports `private, no-store` |
 //! | links | `/r/{token}`, `/media/{name}` | their own (`no-store` redirect; cacheable media under a `default-src 'none'` policy) |
 //! | platform pages | sign-in, follow intent, studio, creator pages, dashboard, and their scripts and styles | the strict [`PAGE_CSP`], `Cache-Control: no-store` |
 //! | package | `/pkg/…` | `Cache-Control: no-cache`, CORS `*` (a page elsewhere imports the SDK) |
@@ -50,7 +50,7 @@ pub fn router(state: AppState, www: &Path, pkg: &Path, test_fixtures: bool) -> R
             CorsLayer::new()
                 .allow_origin(Any)
                 .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::CONTENT_TYPE]),
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
         );
     let links = Router::new()
         .route("/r/{token}", get(redirect::redirect))
@@ -69,6 +69,11 @@ pub fn router(state: AppState, www: &Path, pkg: &Path, test_fixtures: bool) -> R
             get(studio::edit_item).post(studio::update_item),
         )
         .route("/studio/items/{id}/publish", post(studio::publish))
+        .route(
+            "/studio/keys",
+            get(studio::keys::list).post(studio::keys::create),
+        )
+        .route("/studio/keys/{id}/revoke", post(studio::keys::revoke))
         // Room to read an oversized picture and refuse it with a reason.
         .route(
             "/studio/media",

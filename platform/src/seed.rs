@@ -2,7 +2,7 @@
 //! Chinese and English, on each partner store.
 
 use crate::media::seed_media;
-use crate::store::{CreatorRow, ItemRow, ReaderRow, Store, StoreResult};
+use crate::store::{CreatorRow, ItemRow, ReaderRow, ReportKeyRow, Store, StoreResult};
 use vitrine_core::partner::Registry;
 
 fn creator(
@@ -125,6 +125,15 @@ pub const CREATOR_ACCOUNTS: [(&str, &str, &str, &str); 3] = [
     ("rd_chenmo", "陈默", "chenmo@vitrine.demo", "cr_chenmo"),
 ];
 
+/// Each demo creator's report API key, printed at start-up and in the
+/// README so its `curl` examples work (for the demo only, like the
+/// password; a creator makes real keys in the studio).
+pub const DEMO_REPORT_KEYS: [(&str, &str); 3] = [
+    ("cr_linxiaoman", "vk_0c5e1a2b3d4f5a6b7c8d9e0f1a2b3c4d"),
+    ("cr_mayachen", "vk_1d6f2b3c4e5a6b7c8d9e0f1a2b3c4d5e"),
+    ("cr_chenmo", "vk_2e7a3c4d5f6b7c8d9e0f1a2b3c4d5e6f"),
+];
+
 /// The demo readers' password (printed in the README, for the demo only).
 pub const DEMO_PASSWORD: &str = "vitrine-demo";
 
@@ -157,6 +166,20 @@ pub fn seed_if_empty(store: &dyn Store) -> StoreResult<bool> {
         if store.creator(creator)?.is_some() && store.reader_by_email(email)?.is_none() {
             store.insert_reader(&demo_account(id, name, email))?;
             store.link_account(id, creator)?;
+        }
+    }
+    // Revoked in the studio, a demo key stays revoked (its hash is kept).
+    for (creator, key) in DEMO_REPORT_KEYS {
+        if store.creator(creator)?.is_some() {
+            store.create_report_key(&ReportKeyRow {
+                id: format!("rk_demo_{}", &key[3..7]),
+                creator_id: creator.into(),
+                kind: "api".into(),
+                hash: crate::accounts::session_key(key),
+                hint: key[key.len() - 4..].into(),
+                label: "演示密钥 · Demo key (printed at start-up)".into(),
+                created_ms: 0,
+            })?;
         }
     }
     Ok(fresh)

@@ -116,6 +116,21 @@ pub struct ReaderRow {
     pub password_hash: String,
 }
 
+/// A key that reads one creator's report (never the key: its hash).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportKeyRow {
+    pub id: String,
+    pub creator_id: String,
+    /// `api` (`Authorization: Bearer`) or `share` (a read-only link).
+    pub kind: String,
+    /// SHA-256 of the key, hex.
+    pub hash: String,
+    /// The key's last four characters.
+    pub hint: String,
+    pub label: String,
+    pub created_ms: i64,
+}
+
 /// A stored file: its content type and bytes.
 pub struct Media {
     pub content_type: String,
@@ -176,6 +191,15 @@ pub trait Store: Send + Sync + 'static {
     fn link_account(&self, reader_id: &str, creator_id: &str) -> StoreResult<()>;
     /// The creator an account acts as, if any.
     fn account_creator(&self, reader_id: &str) -> StoreResult<Option<CreatorRow>>;
+    /// Stores a report key; `false` when its hash is stored already
+    /// (revoked or not: a revoked key never comes back).
+    fn create_report_key(&self, key: &ReportKeyRow) -> StoreResult<bool>;
+    /// A creator's keys not revoked, newest first.
+    fn report_keys(&self, creator_id: &str) -> StoreResult<Vec<ReportKeyRow>>;
+    /// The key with this hash, unless revoked.
+    fn report_key(&self, hash: &str) -> StoreResult<Option<ReportKeyRow>>;
+    /// Revokes one of a creator's keys; `false` when they have no such key.
+    fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool>;
     /// A creator's items, published or not, newest first: what the studio lists.
     fn studio_items(&self, creator_id: &str) -> StoreResult<Vec<StudioItem>>;
     /// One item, published or not (the API's [`Store::item`] sees only
@@ -201,11 +225,14 @@ pub trait Store: Send + Sync + 'static {
     /// `repeat_click`, vitrine_core::traffic). A `click` also records its
     /// click (the same click a `/r/` redirect records, counted once).
     fn insert_events(&self, arrivals: &[Arrival]) -> StoreResult<Vec<Stored>>;
-    /// Counts for a report, per `bucket_ms` bucket in `[from_ms, to_ms)`.
+    /// Counts for a report of `creator_id`'s recommendations (all of them,
+    /// or one item's or one placement's), per `bucket_ms` bucket in
+    /// `[from_ms, to_ms)`.
     /// Clicks come from the clicks table (a redirect and a beacon of the same
     /// click are one row); the rest from events.
     fn report(
         &self,
+        creator_id: &str,
         filter: &ReportFilter,
         from_ms: i64,
         to_ms: i64,
@@ -215,6 +242,7 @@ pub trait Store: Send + Sync + 'static {
     /// `placement_id`) in `[from_ms, to_ms)`: (key, kind, count).
     fn report_groups(
         &self,
+        creator_id: &str,
         filter: &ReportFilter,
         by: GroupBy,
         from_ms: i64,
@@ -223,6 +251,7 @@ pub trait Store: Send + Sync + 'static {
     /// Filtered events and clicks in `[from_ms, to_ms)`: (kind, reason, count).
     fn report_filtered(
         &self,
+        creator_id: &str,
         filter: &ReportFilter,
         from_ms: i64,
         to_ms: i64,
@@ -235,6 +264,18 @@ pub trait Store: Send + Sync + 'static {
     /// live report reads it too.)
     #[cfg_attr(not(test), allow(dead_code))]
     fn click_count(&self, item_id: &str) -> StoreResult<u64>;
+}
+
+fn report_key_row(r: &rusqlite::Row) -> rusqlite::Result<ReportKeyRow> {
+    Ok(ReportKeyRow {
+        id: r.get(0)?,
+        creator_id: r.get(1)?,
+        kind: r.get(2)?,
+        hash: r.get(3)?,
+        hint: r.get(4)?,
+        label: r.get(5)?,
+        created_ms: r.get(6)?,
+    })
 }
 
 /// The embedded store: one SQLite file in WAL mode.
@@ -308,6 +349,18 @@ CREATE INDEX IF NOT EXISTS follows_by_creator ON follows(creator_id);
 CREATE TABLE IF NOT EXISTS creator_accounts (
     reader_id TEXT PRIMARY KEY REFERENCES readers(id),
     creator_id TEXT NOT NULL REFERENCES creators(id)
+);
+-- Keys that read one creator's report: API keys (`Authorization: Bearer`)
+-- and read-only share links. Only a key's SHA-256 is kept.
+CREATE TABLE IF NOT EXISTS report_keys (
+    id TEXT PRIMARY KEY,
+    creator_id TEXT NOT NULL REFERENCES creators(id),
+    kind TEXT NOT NULL, -- 'api' or 'share'
+    hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL, -- the key's last four characters, to tell keys apart
+    label TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER
 );
 CREATE TABLE IF NOT EXISTS media (
     name TEXT PRIMARY KEY,
@@ -731,6 +784,7 @@ impl Store for SqliteStore {
 
     fn report(
         &self,
+        creator_id: &str,
         filter: &ReportFilter,
         from_ms: i64,
         to_ms: i64,
@@ -741,16 +795,17 @@ impl Store for SqliteStore {
         // The column name comes from the enum above, never from a request.
         let sql = format!(
             "SELECT (ts / ?4) * ?4 AS start, type, COUNT(*) FROM events \
-               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {counted} AND invalid IS NULL \
-               GROUP BY start, type \
+               WHERE creator_id = ?5 AND {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {counted} \
+               AND invalid IS NULL GROUP BY start, type \
              UNION ALL \
              SELECT (at_ms / ?4) * ?4 AS start, {click}, COUNT(*) FROM clicks \
-               WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND invalid IS NULL GROUP BY start \
+               WHERE creator_id = ?5 AND {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND invalid IS NULL \
+               GROUP BY start \
              ORDER BY start"
         );
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![value, from_ms, to_ms, bucket_ms], |r| {
+        let rows = stmt.query_map(params![value, from_ms, to_ms, bucket_ms, creator_id], |r| {
             Ok(BucketCount {
                 start_ms: r.get(0)?,
                 kind: type_name(r.get(1)?).into(),
@@ -762,6 +817,7 @@ impl Store for SqliteStore {
 
     fn report_groups(
         &self,
+        creator_id: &str,
         filter: &ReportFilter,
         by: GroupBy,
         from_ms: i64,
@@ -776,15 +832,15 @@ impl Store for SqliteStore {
         };
         let sql = format!(
             "SELECT {group}, type, COUNT(*) FROM events \
-               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND {group} IS NOT NULL \
+               WHERE creator_id = ?4 AND {column} = ?1 AND ts >= ?2 AND ts < ?3 AND {group} IS NOT NULL \
                AND type IN {counted} AND invalid IS NULL GROUP BY {group}, type \
              UNION ALL \
-             SELECT {group}, {click}, COUNT(*) FROM clicks WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 \
-               AND invalid IS NULL GROUP BY {group}"
+             SELECT {group}, {click}, COUNT(*) FROM clicks WHERE creator_id = ?4 AND {column} = ?1 \
+               AND at_ms >= ?2 AND at_ms < ?3 AND invalid IS NULL GROUP BY {group}"
         );
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![value, from_ms, to_ms], |r| {
+        let rows = stmt.query_map(params![value, from_ms, to_ms, creator_id], |r| {
             Ok((
                 r.get(0)?,
                 type_name(r.get(1)?).into(),
@@ -796,6 +852,7 @@ impl Store for SqliteStore {
 
     fn report_filtered(
         &self,
+        creator_id: &str,
         filter: &ReportFilter,
         from_ms: i64,
         to_ms: i64,
@@ -807,15 +864,16 @@ impl Store for SqliteStore {
         // are one row there too).
         let sql = format!(
             "SELECT type, invalid, COUNT(*) FROM events \
-               WHERE {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {counted} AND invalid IS NOT NULL \
-               GROUP BY type, invalid \
+               WHERE creator_id = ?4 AND {column} = ?1 AND ts >= ?2 AND ts < ?3 AND type IN {counted} \
+               AND invalid IS NOT NULL GROUP BY type, invalid \
              UNION ALL \
              SELECT {click}, invalid, COUNT(*) FROM clicks \
-               WHERE {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND invalid IS NOT NULL GROUP BY invalid"
+               WHERE creator_id = ?4 AND {column} = ?1 AND at_ms >= ?2 AND at_ms < ?3 AND invalid IS NOT NULL \
+               GROUP BY invalid"
         );
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![value, from_ms, to_ms], |r| {
+        let rows = stmt.query_map(params![value, from_ms, to_ms, creator_id], |r| {
             Ok((
                 type_name(r.get(0)?).to_owned(),
                 r.get::<_, i64>(1)?,
@@ -902,6 +960,46 @@ impl Store for SqliteStore {
         let n = self
             .conn()
             .execute("DELETE FROM sessions WHERE key = ?1", [key])?;
+        Ok(n == 1)
+    }
+
+    fn create_report_key(&self, key: &ReportKeyRow) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO report_keys (id, creator_id, kind, hash, hint, label, created_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![key.id, key.creator_id, key.kind, key.hash, key.hint, key.label, key.created_ms],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn report_keys(&self, creator_id: &str) -> StoreResult<Vec<ReportKeyRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, creator_id, kind, hash, hint, label, created_ms FROM report_keys \
+             WHERE creator_id = ?1 AND revoked_ms IS NULL ORDER BY created_ms DESC, id",
+        )?;
+        let rows = stmt.query_map([creator_id], report_key_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn report_key(&self, hash: &str) -> StoreResult<Option<ReportKeyRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, creator_id, kind, hash, hint, label, created_ms FROM report_keys \
+                 WHERE hash = ?1 AND revoked_ms IS NULL",
+                [hash],
+                report_key_row,
+            )
+            .optional()?)
+    }
+
+    fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "UPDATE report_keys SET revoked_ms = ?3 \
+             WHERE creator_id = ?1 AND id = ?2 AND revoked_ms IS NULL",
+            params![creator_id, id, now_ms],
+        )?;
         Ok(n == 1)
     }
 
@@ -1170,7 +1268,7 @@ mod tests {
     fn counts(store: &SqliteStore) -> Vec<(String, u64)> {
         let filter = ReportFilter::Item("itm_oolong_tea".into());
         let mut rows: Vec<(String, u64)> = store
-            .report(&filter, 0, i64::MAX, i64::MAX / 2)
+            .report("cr_chenmo", &filter, 0, i64::MAX, i64::MAX / 2)
             .unwrap()
             .into_iter()
             .map(|b| (b.kind, b.count))

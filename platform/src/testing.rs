@@ -180,6 +180,31 @@ pub(crate) async fn get_from(
     )
 }
 
+/// A demo creator's report API key (`seed::DEMO_REPORT_KEYS`).
+pub(crate) fn report_key(creator: &str) -> &'static str {
+    crate::seed::DEMO_REPORT_KEYS
+        .iter()
+        .find(|(c, _)| *c == creator)
+        .map(|(_, key)| *key)
+        .expect("a demo creator")
+}
+
+/// `GET uri` with `creator`'s report key, from the test reader's address.
+pub(crate) async fn report_as(
+    app: &Router,
+    creator: &str,
+    uri: &str,
+) -> (StatusCode, HeaderMap, Value) {
+    let auth = format!("Bearer {}", report_key(creator));
+    let (status, headers, text) =
+        request_from(app, READER, "GET", uri, &[("authorization", &auth)], None).await;
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
 pub(crate) fn csrf_in(html: &str) -> String {
     let at =
         html.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();

@@ -3,7 +3,7 @@
 // follow, even when the reader leaves at once or was offline.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, READER_AGENT, browser, open, reportTotals, untilReport } from "./helpers.mjs";
+import { BASE, READER_AGENT, browser, open, reportTotals, signIn, untilReport } from "./helpers.mjs";
 
 const totals = (item) => reportTotals("item=" + item);
 const until = (item, ok) => untilReport("item=" + item, ok);
@@ -155,8 +155,10 @@ test("consent denied sends nothing", async () => {
   await context.close();
 });
 
-test("the dashboard shows a new event within a second", async () => {
+test("the dashboard is the creator's own, and shows a new event within a second", async () => {
   const page = await open("/dashboard?creator=cr_mayachen");
+  assert.equal(new URL(page.url()).pathname, "/signin", "a reader is asked to sign in first");
+  await signIn(page, "maya@vitrine.demo", "/dashboard?creator=cr_mayachen");
   await page.waitForFunction(() => document.getElementById("status").dataset.live !== undefined);
   await page.waitForFunction(() => document.getElementById("dashboard").dataset.updated);
   const shown = () => page.evaluate(() => Number(document.querySelector("[data-total=impressions]").textContent));

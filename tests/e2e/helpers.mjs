@@ -96,11 +96,39 @@ export function goodItem(origin = BASE) {
   };
 }
 
-/** The report's totals for a query (`item=…`, `creator=…`) over the last hour. */
+/** The demo creators' report API keys (the platform prints them at start-up). */
+export const REPORT_KEYS = {
+  cr_linxiaoman: "vk_0c5e1a2b3d4f5a6b7c8d9e0f1a2b3c4d",
+  cr_mayachen: "vk_1d6f2b3c4e5a6b7c8d9e0f1a2b3c4d5e",
+  cr_chenmo: "vk_2e7a3c4d5f6b7c8d9e0f1a2b3c4d5e6f",
+};
+
+/** The creator whose report a query reads: named, or its item's. */
+async function creatorOf(query) {
+  const params = new URLSearchParams(query);
+  if (params.get("creator")) return params.get("creator");
+  const item = await (await fetch(`${BASE}/v1/items/${encodeURIComponent(params.get("item"))}`)).json();
+  return item.creator.id;
+}
+
+/** The report's totals for a query (`item=…`, `creator=…[&placement=…]`)
+ * over the last hour, read with that creator's report key. */
 export async function reportTotals(query) {
   const from = Date.now() - 3_600_000;
-  const response = await fetch(`${BASE}/v1/reports?${query}&from=${from}&bucket=hour`);
+  const key = REPORT_KEYS[await creatorOf(query)];
+  const response = await fetch(`${BASE}/v1/reports?${query}&from=${from}&bucket=hour`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  if (!response.ok) throw new Error(`the report answered ${response.status}: ${await response.text()}`);
   return (await response.json()).totals;
+}
+
+/** Signs `page` in as the demo account `email`, then goes to `next`. */
+export async function signIn(page, email, next) {
+  await page.goto(`${BASE}/signin?next=${encodeURIComponent(next)}`);
+  await page.fill("input[type=email]", email);
+  await page.fill("input[type=password]", "vitrine-demo");
+  await Promise.all([page.waitForURL(BASE + next), page.getByRole("button", { name: "登录 · Sign in" }).click()]);
 }
 
 /** Waits until the report's totals for `query` satisfy `ok`; the last totals. */

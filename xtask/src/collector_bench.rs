@@ -161,7 +161,8 @@ pub fn run(binary: &std::path::Path) -> Result<Figures> {
 /// From a single event's POST to the `update` on the dashboard's stream.
 fn dashboard_latency(host: &str) -> Result<Vec<f64>> {
     let mut live = TcpStream::connect(host).map_err(|e| e.to_string())?;
-    write!(live, "GET /v1/live?creator=cr_mayachen HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n")
+    let key = crate::fault_bench::REPORT_KEY;
+    write!(live, "GET /v1/live?creator=cr_mayachen HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\nAccept: text/event-stream\r\n\r\n")
         .map_err(|e| e.to_string())?;
     live.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let mut live = BufReader::new(live);

@@ -45,6 +45,9 @@ pub struct Faults {
 
 const ITEM: &str = "itm_nc_headphones";
 const CREATOR: &str = "cr_mayachen";
+/// Maya's demo report key (the platform's `seed::DEMO_REPORT_KEYS`): her
+/// report is hers alone.
+pub(crate) const REPORT_KEY: &str = "vk_1d6f2b3c4e5a6b7c8d9e0f1a2b3c4d5e";
 const BOT: &str = "python-requests/2.31";
 
 fn now_ms() -> u128 {
@@ -397,7 +400,7 @@ fn get(host: &str, path: &str) -> Result<String> {
     let mut stream = TcpStream::connect(host).map_err(|e| e.to_string())?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {REPORT_KEY}\r\nConnection: close\r\n\r\n"
     )
     .map_err(|e| e.to_string())?;
     let mut text = String::new();

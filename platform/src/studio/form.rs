@@ -16,26 +16,6 @@ use vitrine_core::whatwg::UrlCrate;
 /// The largest picture accepted: a product photo, not a print master.
 pub const MAX_PICTURE_BYTES: usize = 2 * 1024 * 1024;
 
-/// What a picture's first bytes say it is: (content type, extension). Only
-/// raster formats every browser shows; SVG is refused, since it can carry
-/// script and links.
-pub fn sniff_picture(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    let at = |range: std::ops::Range<usize>| bytes.get(range).unwrap_or_default();
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some(("image/gif", "gif"))
-    } else if at(0..4) == b"RIFF" && at(8..12) == b"WEBP" {
-        Some(("image/webp", "webp"))
-    } else if at(4..8) == b"ftyp" && matches!(at(8..12), b"avif" | b"avis") {
-        Some(("image/avif", "avif"))
-    } else {
-        None
-    }
-}
-
 /// Why a pasted link is refused, in words a creator can act on.
 pub fn link_refusal(error: LinkError, registry: &Registry) -> String {
     match error {
@@ -376,36 +356,6 @@ mod tests {
             stock: "37".into(),
             ..Draft::default()
         }
-    }
-
-    #[test]
-    fn pictures_are_judged_by_their_bytes() {
-        assert_eq!(
-            sniff_picture(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]),
-            Some(("image/jpeg", "jpg"))
-        );
-        assert_eq!(
-            sniff_picture(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
-            Some(("image/png", "png"))
-        );
-        assert_eq!(sniff_picture(b"GIF89a\x01\0"), Some(("image/gif", "gif")));
-        assert_eq!(
-            sniff_picture(b"RIFF\x24\0\0\0WEBPVP8 "),
-            Some(("image/webp", "webp"))
-        );
-        assert_eq!(
-            sniff_picture(b"\0\0\0\x1cftypavif\0\0\0\0"),
-            Some(("image/avif", "avif"))
-        );
-        // Named .jpg, but text; an SVG (script can hide in it); HEIC; too short.
-        assert_eq!(sniff_picture(b"just some text, renamed photo.jpg"), None);
-        assert_eq!(
-            sniff_picture(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>"),
-            None
-        );
-        assert_eq!(sniff_picture(b"\0\0\0\x18ftypheic"), None);
-        assert_eq!(sniff_picture(b"RIFF"), None);
-        assert_eq!(sniff_picture(b""), None);
     }
 
     #[test]

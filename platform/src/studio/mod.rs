@@ -30,10 +30,12 @@ use vitrine_core::locale::Locale;
 use vitrine_core::whatwg::UrlCrate;
 
 mod form;
+pub mod keys;
 mod pages;
 
+use crate::picture::Refused;
 pub use form::MAX_PICTURE_BYTES;
-use form::{check_draft, link_refusal, media_name, sniff_picture, Draft};
+use form::{check_draft, link_refusal, media_name, Draft};
 use pages::{editor, studio_page};
 
 /// A signed-in account in the studio: who, the creator it acts as (if
@@ -322,26 +324,50 @@ pub async fn upload(
             "图片超过 2 MB · The picture is larger than 2 MB",
         ));
     }
-    let Some((content_type, ext)) = sniff_picture(&body) else {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "not_a_picture",
-            "这个文件不是 JPEG、PNG、WebP、GIF 或 AVIF 图片（按内容判断，不看文件名）· This file is not a JPEG, PNG, WebP, GIF or AVIF picture (judged by its content, not its name)",
-        ));
+    // Decoding is work for a CPU, off the async threads.
+    let redrawn = tokio::task::spawn_blocking(move || crate::picture::redraw(&body))
+        .await
+        .map_err(|_| ApiError::internal("picture", "the picture could not be read"))?;
+    let picture = match redrawn {
+        Ok(picture) => picture,
+        Err(Refused::NotAPicture) => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not_a_picture",
+                "这个文件不是 JPEG、PNG、WebP 或 GIF 图片（按内容判断，不看文件名）· This file is not a JPEG, PNG, WebP or GIF picture (judged by its content, not its name)",
+            ))
+        }
+        Err(Refused::TooManyPixels { width, height }) => {
+            return Err(ApiError::unprocessable(
+                "too_many_pixels",
+                format!("图片有 {width}×{height} 像素，最多 4000 万 · The picture has {width}×{height} pixels; at most 40 million"),
+            ))
+        }
+        Err(Refused::Broken(why)) => {
+            return Err(ApiError::unprocessable(
+                "broken_picture",
+                format!("图片已损坏，无法读取 · The picture is damaged and cannot be read ({why})"),
+            ))
+        }
     };
-    let digest: String = Sha256::digest(&body)[..12]
+    let digest: String = Sha256::digest(&picture.bytes)[..12]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let name = format!("up-{digest}.{ext}");
+    let name = format!("up-{digest}.{}", picture.ext);
     let stored = name.clone();
+    let (width, height) = (picture.width, picture.height);
     blocking(&state, move |s| {
-        s.insert_media(&stored, content_type, &body)
+        s.insert_media(&stored, picture.content_type, &picture.bytes)
     })
     .await?;
     let path = format!("/media/{name}");
     let url = format!("{}{path}", state.public);
-    Ok((StatusCode::CREATED, Json(json!({"path": path, "url": url}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"path": path, "url": url, "width": width, "height": height})),
+    )
+        .into_response())
 }
 
 /// `GET /studio/link?url=…`: what the link rules make of a pasted link, as
@@ -372,7 +398,10 @@ mod tests {
     use super::*;
     use crate::testing::{app_and_store, form, request, send, signed_in};
 
-    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+    /// A real (tiny) PNG.
+    fn png() -> Vec<u8> {
+        crate::picture::tests::encoded(image::ImageFormat::Png, 4, 4)
+    }
 
     #[tokio::test]
     async fn a_creator_publishes_edits_and_unpublishes_and_nobody_else_can() {
@@ -419,13 +448,39 @@ mod tests {
         let (status, _, body) = upload(with(&csrf), b"hello, I am photo.jpg".to_vec()).await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
         assert!(body.contains("not_a_picture"));
-        let (status, _, _) = upload(with("0"), PNG.to_vec()).await;
+        let (status, _, _) = upload(with("0"), png()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "no upload without the token");
         let mut big = vec![0xFF, 0xD8, 0xFF];
         big.resize(MAX_PICTURE_BYTES + 1, 0);
         let (status, _, _) = upload(with(&csrf), big).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-        let (status, _, body) = upload(with(&csrf), PNG.to_vec()).await;
+        // What is kept is the picture drawn again: no EXIF, no GPS, nothing after it.
+        let mut photo = crate::picture::tests::phone_photo();
+        photo.extend_from_slice(b"<script>alert(1)</script>");
+        let (status, _, body) = upload(with(&csrf), photo).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let kept: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (kept["width"].as_u64(), kept["height"].as_u64()),
+            (Some(20), Some(40))
+        );
+        let (_, headers, stored) =
+            send(&app, "GET", kept["path"].as_str().unwrap(), &[], None).await;
+        assert_eq!(headers["content-type"], "image/jpeg");
+        assert!(
+            !stored.contains("GPSLatitude")
+                && !stored.contains("Exif")
+                && !stored.contains("<script")
+        );
+        let mut bomb = crate::picture::tests::encoded(image::ImageFormat::Gif, 8, 8);
+        bomb[6..10].copy_from_slice(&[0xFF; 4]);
+        let (status, _, body) = upload(with(&csrf), bomb).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body.contains("too_many_pixels") && body.contains("65535×65535"),
+            "{body}"
+        );
+        let (status, _, body) = upload(with(&csrf), png()).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let picture: Value = serde_json::from_str(&body).unwrap();
         let path = picture["path"].as_str().unwrap().to_owned();

@@ -27,6 +27,7 @@ pub fn studio_page(
                     Some(c) => {
                         span class="who" { img class="avatar" src={ (base) (c.avatar_path) } alt=""; (c.name) }
                         a href={ "/dashboard?creator=" (c.id) } { "数据 · Report" }
+                        a href="/studio/keys" { "报告访问 · Report access" }
                     }
                     None => span class="who" { (session.account.email) },
                 }
@@ -182,11 +183,11 @@ pub fn editor(
                     div class="picture" {
                         img id="picture-img" alt="" src=(picture_src) hidden[picture_src.is_empty()];
                         div {
-                            input id="picture" type="file" accept="image/jpeg,image/png,image/webp,image/gif,image/avif"
+                            input id="picture" type="file" accept="image/jpeg,image/png,image/webp,image/gif"
                                 data-field=(control("picture").path) aria-invalid=[invalid("picture")]
                                 aria-describedby=[described("picture")];
                             p class="hint" id="picture-hint" aria-live="polite" {
-                                "JPEG、PNG、WebP、GIF 或 AVIF，最大 2 MB · JPEG, PNG, WebP, GIF or AVIF, at most 2 MB."
+                                "JPEG、PNG、WebP 或 GIF，最大 2 MB；保存前会重新绘制，去掉位置等元数据 · JPEG, PNG, WebP or GIF, at most 2 MB; drawn again before it is kept, without its location or other metadata."
                             }
                         }
                     }

@@ -200,7 +200,11 @@ const stripSettled = () =>
 /** ms from posting one event to the creator's dashboard page showing it. */
 async function dashboard() {
   const page = await browser.newPage();
-  await page.goto(base + "/dashboard?creator=cr_mayachen");
+  // The report is the creator's own: sign in as Maya first.
+  await page.goto(base + "/signin?next=" + encodeURIComponent("/dashboard?creator=cr_mayachen"));
+  await page.fill("input[type=email]", "maya@vitrine.demo");
+  await page.fill("input[type=password]", "vitrine-demo");
+  await Promise.all([page.waitForURL(base + "/dashboard?creator=cr_mayachen"), page.click("form button")]);
   await page.waitForFunction(() => document.getElementById("status").dataset.live !== undefined);
   await page.waitForFunction(() => document.getElementById("dashboard").dataset.updated);
   const shown = () => page.evaluate(() => Number(document.querySelector("[data-total=impressions]").textContent));

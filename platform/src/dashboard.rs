@@ -4,6 +4,7 @@
 //! creator has new events: within a second of them happening.
 
 use crate::app::{blocking, AppState};
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::html::{page, Head};
 use crate::report::private;
@@ -82,6 +83,7 @@ const FILTER_REASONS: [(&str, &str); 4] = [
 pub async fn page_of(
     State(state): State<AppState>,
     reader: Option<ReportReader>,
+    signed_in: Option<SignedIn>,
     uri: Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -91,9 +93,16 @@ pub async fn page_of(
             reader.creator.clone()
         }
         (Some(reader), Some(_)) if reader.via == Via::Session => {
-            return Err(ApiError::forbidden(
-                "not_your_report",
-                "this is another creator's report: sign in as them to read it",
+            return Ok(refused(
+                "这是另一位创作者的报告 · Another creator's report",
+                "报告只属于它的创作者。 · A report is its creator's alone: sign in as them, or use a link they shared.",
+            ))
+        }
+        // Signed in, but as a reader: signing in again would not help.
+        _ if signed_in.is_some() => {
+            return Ok(refused(
+                "这个账号不是创作者 · Not a creator's account",
+                "报告只属于它的创作者。请用创作者账号登录，或使用创作者分享给你的链接。 · A report is its creator's. Sign in with a creator's account, or use a link the creator shared with you.",
             ))
         }
         _ => {
@@ -165,6 +174,20 @@ pub async fn page_of(
         body,
     )
     .into_response())
+}
+
+/// A `403` page for a signed-in account that may not read this report.
+fn refused(title: &str, text: &str) -> Response {
+    let body = html! { main { h1 { (title) } p { (text) } } };
+    let page = page(
+        "Vitrine · 实时报告",
+        Head::Classic {
+            style: "/dashboard.css",
+            script: "/dashboard.js",
+        },
+        body,
+    );
+    (StatusCode::FORBIDDEN, page).into_response()
 }
 
 fn see_other(location: &str) -> Response {

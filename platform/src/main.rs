@@ -23,6 +23,7 @@ mod picture;
 mod profile;
 mod proof;
 mod redirect;
+mod rejections;
 mod report;
 mod report_access;
 mod routes;

@@ -10,7 +10,9 @@
 //! | demo pages | everything else, from `www/` | the strict [`PAGE_CSP`] unless a file has its own |
 //! | test fixtures | `/test/…`, from `www/test/`, only with `--test-fixtures` | as demo pages; else `404` |
 //!
-//! Every answer is `X-Content-Type-Options: nosniff` and
+//! Every error answer is JSON (`{"error", "reason"}`), the framework's own
+//! rejections too ([`crate::rejections`]), but for the platform's HTML
+//! pages' own. Every answer is `X-Content-Type-Options: nosniff` and
 //! `Referrer-Policy: strict-origin-when-cross-origin` (another site learns
 //! the origin a reader came from, never the page).
 
@@ -138,6 +140,7 @@ pub fn router(state: AppState, www: &Path, pkg: &Path, test_fixtures: bool) -> R
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
+        .layer(axum::middleware::from_fn(crate::rejections::json_errors))
         .with_state(state)
 }
 
@@ -192,6 +195,93 @@ mod tests {
             let (status, _, _) = send(&app, "GET", "/blog.html", &[], None).await;
             assert_eq!(status.as_u16(), 200, "the demo pages are always served");
         }
+    }
+
+    /// The attack surface of words: `Failed to deserialize form body:
+    /// missing field` and friends came as plain text, or no body at all.
+    #[tokio::test]
+    async fn the_frameworks_own_rejections_are_json_naming_the_field() {
+        let (app, store) = crate::testing::app_and_store();
+        let same = [("sec-fetch-site", "same-origin")];
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, u16, &'a str, &'a str);
+        let cases: [Case; 5] = [
+            (
+                "POST",
+                "/signin",
+                Some("password=x"),
+                422,
+                "malformed",
+                "email",
+            ),
+            (
+                "GET",
+                "/intent/follow?nonce=n0nce-123",
+                None,
+                400,
+                "bad_request",
+                "creator",
+            ),
+            (
+                "DELETE",
+                "/v1/events",
+                None,
+                405,
+                "method_not_allowed",
+                "DELETE",
+            ),
+            ("PUT", "/signin", None, 405, "method_not_allowed", "PUT"),
+            (
+                "GET",
+                "/nowhere.html",
+                None,
+                404,
+                "not_found",
+                "nothing here",
+            ),
+        ];
+        for (method, path, body, status, code, named) in cases {
+            let (got, headers, text) = send(&app, method, path, &same, body).await;
+            assert_eq!(got.as_u16(), status, "{method} {path}: {text}");
+            assert_eq!(
+                headers["content-type"], "application/json",
+                "{method} {path}"
+            );
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(json["error"], code, "{method} {path}: {text}");
+            assert!(
+                json["reason"].as_str().unwrap().contains(named),
+                "{method} {path}: {text}"
+            );
+        }
+        // An oversized upload, refused by the body limit before the handler.
+        let (cookie, csrf) = crate::testing::signed_in(&store, "rd_lin");
+        let creator = [
+            ("sec-fetch-site", "same-origin"),
+            ("cookie", cookie.as_str()),
+            ("x-csrf-token", csrf.as_str()),
+        ];
+        let big = "x".repeat(9 * 1024 * 1024);
+        let (got, headers, text) = send(&app, "POST", "/studio/media", &creator, Some(&big)).await;
+        assert_eq!(got.as_u16(), 413, "{text}");
+        assert_eq!(headers["content-type"], "application/json");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["error"],
+            "too_large"
+        );
+        // A platform page's own HTML error stays a page.
+        let (got, headers, _) = send(
+            &app,
+            "POST",
+            "/signin",
+            &same,
+            Some("email=a%40b.c&password=x"),
+        )
+        .await;
+        assert_eq!(got.as_u16(), 401);
+        assert!(headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
     }
 
     /// Without a policy, a click from a creator's dashboard or studio told

@@ -10,6 +10,7 @@
 mod browser_bench;
 mod collector_bench;
 mod fault_bench;
+mod fuzz;
 #[cfg(test)]
 mod layers;
 mod platform;
@@ -25,6 +26,9 @@ tasks:
   demo [ADDR]      build, then serve the demo on ADDR (default 127.0.0.1:8080) with a seeded database
   test [PART]      every test: fmt, clippy, native, the shell's units, wasm in Chromium,
                    end-to-end in Chromium; `cargo xtask test help` lists the parts
+  fuzz [--seconds N] [TARGET...]
+                   the libFuzzer targets in fuzz/ (item, link, event, proof, plan), 60 s each
+                   by default, from the seeds in fuzz/seeds/ and the corpus of earlier runs
   bench            build, then measure: shipped bytes (and a peer's), collector throughput,
                    the fault run, time to first card against a plain-JS floor, many cards,
                    layout shift (`bench collector`: only the collector and the fault run)";
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
         Some("build") => build().map(|_| ()),
         Some("demo") => demo(args.get(1).map(String::as_str).unwrap_or("127.0.0.1:8080")),
         Some("test") => test(&args[1..]),
+        Some("fuzz") => fuzz::command(&args[1..]),
         Some("bench") if args.get(1).is_some_and(|a| a == "collector") => bench_collector(),
         Some("bench") => bench(),
         _ => Err(USAGE.to_string()),
@@ -306,6 +311,7 @@ const TEST_PARTS: &str = "parts of `cargo xtask test` (each runnable alone):
   e2e [FILE...] [-- ARGS]  build, start the platform, run the end-to-end suites in Chromium
                         (all, or e.g. `card` / `tests/e2e/card.test.mjs`; ARGS go to node --test,
                         e.g. `-- --test-name-pattern=layout`)
+  fuzz                  every fuzz target for 10 s (a crash fails the run)
   bench                 the benchmark harness in its quick mode (it must keep working)";
 
 fn test(args: &[String]) -> Result {
@@ -321,6 +327,7 @@ fn test(args: &[String]) -> Result {
             test_shell(&[])?;
             test_wasm()?;
             test_e2e(&[])?;
+            test_fuzz()?;
             test_bench()?;
             eprintln!("xtask: all tests passed");
             Ok(())
@@ -330,6 +337,7 @@ fn test(args: &[String]) -> Result {
         "shell" => test_shell(rest),
         "wasm" => tools::ensure_test_tools().and_then(|_| test_wasm()),
         "e2e" => tools::ensure_test_tools().and_then(|_| test_e2e(rest)),
+        "fuzz" => test_fuzz(),
         "bench" => tools::ensure_test_tools().and_then(|_| test_bench()),
         "help" | "--help" => {
             println!("{TEST_PARTS}");
@@ -341,6 +349,9 @@ fn test(args: &[String]) -> Result {
 
 fn test_lint() -> Result {
     run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo()
+        .args(["fmt", "--check", "--manifest-path"])
+        .arg(root().join("fuzz/Cargo.toml")))?;
     // Lints for native code, for the wasm as tests build it (with std), and
     // for each wasm build as it ships (no std, `standalone`).
     let wasm = ["--package", "vitrine", "--target", "wasm32-unknown-unknown"];
@@ -361,6 +372,11 @@ fn test_lint() -> Result {
             .args(["--", "-D", "warnings"]))?;
     }
     Ok(())
+}
+
+/// A short pass of every fuzz target: a crash fails the run.
+fn test_fuzz() -> Result {
+    fuzz::fuzz(10, &[]).map(|_| ())
 }
 
 /// Native: the core, the SDK's plans, the platform, xtask.

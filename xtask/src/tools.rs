@@ -124,7 +124,7 @@ fn debian_installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn ensure_debian(packages: &[&str]) -> Result {
+pub(crate) fn ensure_debian(packages: &[&str]) -> Result {
     let missing: Vec<&str> = packages
         .iter()
         .copied()

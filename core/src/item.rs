@@ -149,10 +149,14 @@ impl Creator {
 
 const IMAGE_URL: &str = "must be an absolute http(s) URL";
 
+/// An image URL, kept as it was checked: without the spaces and C0
+/// controls around it (found by the `item` fuzz target: `"  https://…"`
+/// passed the check but was kept with its spaces, so the platform's
+/// answer and the SDK's reading of it differed).
 fn image_field<N: Node>(parent: &N, key: &str, field: &'static str) -> Result<String, FieldError> {
     let s = string(parent, key, field, IMAGE_URL)?;
     if is_image_url(&s) {
-        Ok(s)
+        Ok(crate::url::trim_c0_and_space(&s).into())
     } else {
         err(field, IMAGE_URL)
     }

@@ -294,3 +294,18 @@ fn items_serialise_back_to_the_wire_form() {
         .remove("some_future_field");
     assert_eq!(back, expected);
 }
+
+/// Found by the `item` fuzz target (`cargo xtask fuzz item`): an image URL
+/// with spaces around it passed the check and was kept with them, so an
+/// item read, written as the platform writes it and read again differed.
+#[test]
+fn image_urls_are_kept_as_they_were_checked_without_surrounding_space() {
+    let mut item = valid();
+    item["image"] = json!("  https://cdn.example/mug.jpg\t");
+    item["creator"]["avatar"] = json!("    https://m.m?tidg");
+    let read = Item::from_node(&item).unwrap();
+    assert_eq!(read.image, "https://cdn.example/mug.jpg");
+    assert_eq!(read.creator.avatar, "https://m.m?tidg");
+    let written = serde_json::to_value(&read).unwrap();
+    assert_eq!(Item::from_node(&written).unwrap(), read);
+}

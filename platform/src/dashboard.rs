@@ -96,6 +96,7 @@ pub async fn page_of(
             return Ok(refused(
                 "这是另一位创作者的报告 · Another creator's report",
                 "报告只属于它的创作者。 · A report is its creator's alone: sign in as them, or use a link they shared.",
+                ("/dashboard", "我的报告 · My own report"),
             ))
         }
         // Signed in, but as a reader: signing in again would not help.
@@ -103,6 +104,7 @@ pub async fn page_of(
             return Ok(refused(
                 "这个账号不是创作者 · Not a creator's account",
                 "报告只属于它的创作者。请用创作者账号登录，或使用创作者分享给你的链接。 · A report is its creator's. Sign in with a creator's account, or use a link the creator shared with you.",
+                ("/studio", "创作者工作室 · The creator studio"),
             ))
         }
         _ => {
@@ -177,8 +179,8 @@ pub async fn page_of(
 }
 
 /// A `403` page for a signed-in account that may not read this report.
-fn refused(title: &str, text: &str) -> Response {
-    let body = html! { main { h1 { (title) } p { (text) } } };
+fn refused(title: &str, text: &str, link: (&str, &str)) -> Response {
+    let body = html! { main { h1 { (title) } p { (text) } p { a href=(link.0) { (link.1) } } } };
     let page = page(
         "Vitrine · 实时报告",
         Head::Classic {

@@ -32,6 +32,11 @@ try {
 let view = newClickId();
 let timer = 0;
 let queue = null;
+// The built-ins the beacons need, as they were when the SDK loaded: a host
+// page that wraps or replaces them later (a tag manager's fetch) must not
+// lose the creators' attribution on the way.
+const post = fetch;
+const { parse, stringify } = JSON;
 
 /** A wasm build is here (and given back): the first one runs the beacons from now on. */
 export function serveBeacons(wasm) {
@@ -57,7 +62,7 @@ export function consented(options) {
 function step(input, status = 0, observed = "") {
   const plan = queue && guard(() => queue.beacons(outbox, view, input, Date.now(), status, observed));
   if (!plan) return;
-  const [kept, next, wake, event, post, ...beacons] = plan.split(RS);
+  const [kept, next, wake, event, send, ...beacons] = plan.split(RS);
   view = next;
   if (kept) {
     outbox = kept;
@@ -69,9 +74,9 @@ function step(input, status = 0, observed = "") {
   }
   clearTimeout(timer);
   timer = wake && setTimeout(step, +wake, 0);
-  if (post) {
-    const [to, body] = post.split(US);
-    fetch(to, { method: "POST", body, headers: { "content-type": "text/plain" }, keepalive: true, credentials: "omit", mode: "cors" })
+  if (send) {
+    const [to, body] = send.split(US);
+    new Promise((resolve) => resolve(post(to, { method: "POST", body, headers: { "content-type": "text/plain" }, keepalive: true, credentials: "omit", mode: "cors" })))
       .then((response) => response.status, () => 0)
       .then((status) => step(3, status + Math.random()));
   }
@@ -89,10 +94,13 @@ export function track(element, options, type, fields) {
   // What the core builds the event from: fresh randomness (its id), and as
   // JSON its collector, type, placement, page and other fields.
   const observed = [platformOf(options) + "/v1/events", type, String(options.placement), location.origin + location.pathname, fields];
-  const event = step(1 + consented(options), 0, newClickId() + newClickId() + US + observed.map((part) => JSON.stringify(part)).join(US));
+  let text = newClickId() + newClickId();
+  for (const part of observed) text += US + stringify(part); // not `map`, which a host page may have replaced
+  const event = step(1 + consented(options), 0, text);
   // The collector checks every event against the shared schema (and says
   // why it refuses one); checking here as well cost 2.4 KB of wasm.
-  if (event) element.dispatchEvent(new CustomEvent("vitrine:" + type, { detail: JSON.parse(event), bubbles: true, composed: true }));
+  // Guarded: whatever the host's listeners (or its JSON) do, what follows the event still runs.
+  if (event) guard(() => element.dispatchEvent(new CustomEvent("vitrine:" + type, { detail: parse(event), bubbles: true, composed: true })));
 }
 
 // Leaving or hiding the page: elements in view long enough count first (a

@@ -4,7 +4,7 @@
 // and its impressions.
 import { guard } from "./guard.js";
 import { US } from "./plan.js";
-import { platformOf, encoded, prefetch } from "./net.js";
+import { platformOf, encoded, prefetch, request } from "./net.js";
 import { inSlices } from "./slices.js";
 import { newClickId, track } from "./beacons.js";
 import { watchViewable } from "./viewability.js";
@@ -110,7 +110,7 @@ export class CardHandle extends ElementHandle {
     if (options.linkMode !== "redirect" || !head.live) return;
     const platform = platformOf(options);
     const url = platform + "/v1/items/" + encoded(head.item) + "/link?placement=" + encoded(String(options.placement ?? ""));
-    fetch(url, { mode: "cors", credentials: "omit" })
+    request(url, { mode: "cors", credentials: "omit" })
       .then((response) => response.json().then((body) => [response.status, body], () => [response.status, {}]))
       .then(([status, body]) => {
         const buy = this.head === head && this.element.shadowRoot?.querySelector(".buy");

@@ -23,6 +23,31 @@ export function sheetOf(css) {
 // `crowded`, handle.js): far off screen, it is only sized.
 let many;
 
+// As it was when the SDK loaded (a host page may replace it later).
+const attach = Element.prototype.attachShadow;
+
+/**
+ * `element`'s open shadow root, given it if it has none. Throws if the page's
+ * `attachShadow` refuses, or gives a root the SDK could not find again.
+ */
+export function shadowOf(element) {
+  const root = element.shadowRoot ?? attach.call(element, { mode: "open" });
+  if (root !== element.shadowRoot) throw new Error("the page's attachShadow gave no open shadow root; nothing is shown");
+  return root;
+}
+
+// A page that requires Trusted Types gets the looks' markup (the build's,
+// never data) through a policy of the SDK's own; elsewhere, as it is.
+let policy;
+function markup(html) {
+  try {
+    policy ??= trustedTypes.createPolicy("vitrine", { createHTML: (html) => html });
+  } catch {
+    policy = { createHTML: (html) => html }; // no Trusted Types, or the page refuses the policy's name
+  }
+  return policy.createHTML(html);
+}
+
 /**
  * Gives `element` its open shadow root, with the look's stylesheet
  * (constructable, so a strict style-src CSP allows it) and, if empty, the
@@ -33,9 +58,9 @@ export function prepare(element, options, kind, state = "loading") {
   if (!kind.sheet) {
     kind.sheet = sheetOf(kind.css);
     kind.template = document.createElement("template");
-    kind.template.innerHTML = kind.html;
+    kind.template.innerHTML = markup(kind.html);
   }
-  const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
+  const root = shadowOf(element);
   root.adoptedStyleSheets = kind === CARD && crowded()
     ? [kind.sheet, (many ??= sheetOf(":host { content-visibility: auto; contain-intrinsic-size: auto 460px; }"))]
     : [kind.sheet];

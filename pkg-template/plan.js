@@ -13,16 +13,22 @@ export const US = "__VITRINE_PLAN_US__";
  * each a list of fields.
  */
 export function parsePlan(plan, names) {
-  const [fields, ...writes] = plan.split(RS).map((record) => record.split(US));
+  // Loops, not `map` and `forEach`: a host page may have replaced those.
+  const records = plan.split(RS);
+  const fields = records[0].split(US);
+  const writes = [];
+  for (let i = 1; i < records.length; i++) writes[i - 1] = records[i].split(US);
   const head = { rest: fields.slice(names.length) };
-  names.forEach((name, i) => (head[name] = fields[i] ?? ""));
+  for (let i = 0; i < names.length; i++) head[names[i]] = fields[i] ?? "";
   return [head, writes];
 }
 
 /** `Intl.NumberFormat`s already built (building one is the slow part of formatting). */
 const formats = new Map();
 export function formatNumber(locale, options, decimal) {
-  const key = locale + JSON.stringify(options);
+  // Keyed without JSON.stringify, which a host page may have replaced.
+  let key = locale;
+  for (const name in options) key += " " + name + "=" + options[name];
   let format = formats.get(key);
   if (!format) formats.set(key, (format = new Intl.NumberFormat(locale, options)));
   // A decimal string, formatted exactly (no binary float on the way).
@@ -44,6 +50,8 @@ export function money(locale, currency, amount) {
  * warning if the plan has one.
  */
 export function draw(element, kind, plan) {
+  // No shadow root: the page's attachShadow refused one, and said so.
+  if (!element.shadowRoot) return;
   const [head, writes] = parsePlan(plan, kind.fields);
   const content = kind.template.content.cloneNode(true);
   const root = content.firstElementChild;

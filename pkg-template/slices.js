@@ -23,5 +23,5 @@ export function inSlices(job) {
     nextSlice.port2.postMessage(null);
   }
   if (!sliced.length && performance.now() < sliceEnd) guard(job);
-  else sliced.push(job);
+  else sliced[sliced.length] = job; // not `push`, which a host page may have replaced
 }

@@ -10,7 +10,7 @@ import { followControl, followLink, FollowFlow, remembered } from "./follow.js";
 import { merged } from "./options.js";
 import { engine } from "./engine.js";
 import { ElementHandle } from "./handle.js";
-import { prepare, sheetOf } from "./look.js";
+import { prepare, sheetOf, shadowOf } from "./look.js";
 
 /** The product page a strip is about: its `url`, else the page's canonical link, else the page. */
 function productPage(options) {
@@ -62,7 +62,7 @@ let reservation;
 function reserve(element, hint) {
   if (hint !== "loading") return;
   reservation ??= sheetOf(":host { display: block; height: 126px; margin-top: var(--vitrine-gap, 0); }");
-  const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
+  const root = shadowOf(element);
   if (!root.adoptedStyleSheets.length) root.adoptedStyleSheets = [reservation];
 }
 
@@ -72,7 +72,7 @@ function reserve(element, hint) {
  * canonical link, then the page), platform, locale, theme, placement.
  */
 export function mountProof(element, options = {}) {
-  reserve(element, proofHint(productPage(merged(options))));
+  guard(() => reserve(element, proofHint(productPage(merged(options)))));
   proofChunk ??= import("./vitrine-proof.js").then(
     (chunk) => chunk.start(shared),
     (e) => {

@@ -16,9 +16,11 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(inline_js = "export function parse_url(s) {
   try {
     const u = new URL(s);
-    const fields = [u.protocol.slice(0, -1), u.username || u.password ? '1' : '', u.hostname, u.pathname];
-    for (const [name, value] of u.searchParams) fields.push(name, value);
-    return fields.map((f) => f.replaceAll('\\x1f', '\\ufffd')).join('\\x1f');
+    // Strings only, no arrays: a host page may have replaced Array's methods.
+    const f = (text) => '\\x1f' + text.replaceAll('\\x1f', '\\ufffd');
+    let out = u.protocol.slice(0, -1) + f(u.username || u.password ? '1' : '') + f(u.hostname) + f(u.pathname);
+    u.searchParams.forEach((value, name) => (out += f(name) + f(value)));
+    return out;
   } catch {
     return '';
   }

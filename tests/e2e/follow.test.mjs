@@ -7,7 +7,7 @@
 // creator pair).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, browser, followers, open, signInAndFollow } from "./helpers.mjs";
+import { ARTIFACTS, BASE, browser, followers, open, signInAndFollow } from "./helpers.mjs";
 
 // The same server under another name is another origin: the attacker's.
 const OTHER_ORIGIN = BASE.replace("127.0.0.1", "localhost");
@@ -191,4 +191,28 @@ test("from a truly third-party site: the SDK loaded cross-origin, the answer pos
   assert.equal(await followers("cr_linxiaoman"), count + 1);
   assert.equal(await page.evaluate(() => localStorage.getItem("vitrine.follow.cr_linxiaoman")), "1", "remembered by the blog's own site");
   await context.close();
+});
+
+test("a follow button for a creator the platform does not know shows nothing broken, and warns once", async () => {
+  const page = await open("/test/fixtures.html");
+  await page.evaluate(() => {
+    const el = document.createElement("vitrine-follow");
+    el.id = "ghost";
+    el.setAttribute("creator", "cr_nobody_here");
+    document.getElementById("stage").append(el);
+  });
+  await waitState(page, "error", "#ghost");
+  const seen = await page.evaluate(() => {
+    const root = document.querySelector("#ghost").shadowRoot;
+    const visible = (part) => {
+      const el = root.querySelector(`[part=${part}]`);
+      const cs = getComputedStyle(el);
+      return cs.visibility !== "hidden" && cs.display !== "none";
+    };
+    return { avatar: visible("avatar"), verified: visible("verified"), button: visible("follow") };
+  });
+  assert.deepEqual(seen, { avatar: false, verified: false, button: false }, "no empty picture, no stray badge, no button");
+  assert.equal(page.warnings.filter((w) => w.includes("cr_nobody_here")).length, 1, page.warnings.join("\n"));
+  await page.screenshot({ path: ARTIFACTS + "/follow-unknown.png" });
+  await page.close();
 });

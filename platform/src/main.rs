@@ -62,7 +62,7 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     // The demo creators' report keys still valid, for the README's curl.
     for (creator, key) in seed::DEMO_REPORT_KEYS {
-        if store::Store::report_key(&store, &accounts::session_key(key))?.is_some() {
+        if store::CatalogueStore::report_key(&store, &accounts::session_key(key))?.is_some() {
             println!("vitrine-platform: {creator}'s demo report key: Authorization: Bearer {key}");
         }
     }

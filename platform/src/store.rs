@@ -157,8 +157,17 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// What the platform needs from storage.
-pub trait Store: Send + Sync + 'static {
+/// What the platform needs from storage: its catalogue and its events.
+/// The two halves are where a platform that outgrows one machine splits
+/// them (docs/scale.md: PostgreSQL and ClickHouse); the embedded store
+/// keeps both in one SQLite file.
+pub trait Store: CatalogueStore + EventStore {}
+
+impl<T: CatalogueStore + EventStore> Store for T {}
+
+/// What is transactional and read by id: creators, items, media, readers,
+/// sessions, follows, report keys, and clicks by click id.
+pub trait CatalogueStore: Send + Sync + 'static {
     fn item(&self, id: &str) -> StoreResult<Option<ItemRow>>;
     /// One page of published items, newest first, and the total count.
     fn items(&self, offset: u64, limit: u64) -> StoreResult<(Vec<ItemRow>, u64)>;
@@ -202,7 +211,7 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool>;
     /// A creator's items, published or not, newest first: what the studio lists.
     fn studio_items(&self, creator_id: &str) -> StoreResult<Vec<StudioItem>>;
-    /// One item, published or not (the API's [`Store::item`] sees only
+    /// One item, published or not (the API's [`CatalogueStore::item`] sees only
     /// published ones).
     fn studio_item(&self, id: &str) -> StoreResult<Option<StudioItem>>;
     /// Stores an item: a new id is added (published, recommended now), a
@@ -220,6 +229,15 @@ pub trait Store: Send + Sync + 'static {
     fn set_product_key(&self, item_id: &str, product_key: &str) -> StoreResult<()>;
     /// Publishes or unpublishes; `false` when there is no such item.
     fn set_published(&self, id: &str, published: bool) -> StoreResult<bool>;
+    /// How many clicks an item has had, counted. (Read by tests until the
+    /// live report reads it too.)
+    #[cfg_attr(not(test), allow(dead_code))]
+    fn click_count(&self, item_id: &str) -> StoreResult<u64>;
+}
+
+/// What is appended and counted by time: events, and the reports read
+/// from them.
+pub trait EventStore: Send + Sync + 'static {
     /// Stores events in one transaction, each with what became of it. The
     /// store filters by the rules that need what it holds (`no_impression`,
     /// `repeat_click`, vitrine_core::traffic). A `click` also records its
@@ -260,10 +278,6 @@ pub trait Store: Send + Sync + 'static {
     /// the live report reads it too.)
     #[cfg_attr(not(test), allow(dead_code))]
     fn event_count(&self, item_id: &str, kind: EventType) -> StoreResult<u64>;
-    /// How many clicks an item has had, counted. (Read by tests until the
-    /// live report reads it too.)
-    #[cfg_attr(not(test), allow(dead_code))]
-    fn click_count(&self, item_id: &str) -> StoreResult<u64>;
 }
 
 fn report_key_row(r: &rusqlite::Row) -> rusqlite::Result<ReportKeyRow> {
@@ -535,7 +549,7 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
+impl CatalogueStore for SqliteStore {
     fn item(&self, id: &str) -> StoreResult<Option<ItemRow>> {
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = ?1 AND published = 1");
         Ok(self.conn().query_row(&sql, [id], item_row).optional()?)
@@ -643,6 +657,223 @@ impl Store for SqliteStore {
         Ok(n.max(0) as u64)
     }
 
+    fn insert_reader(&self, r: &ReaderRow) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO readers (id, name, email, password_hash) VALUES (?1, ?2, ?3, ?4)",
+            params![r.id, r.name, r.email, r.password_hash],
+        )?;
+        Ok(())
+    }
+
+    fn reader_by_email(&self, email: &str) -> StoreResult<Option<ReaderRow>> {
+        let sql = "SELECT id, name, email, password_hash FROM readers WHERE email = ?1";
+        Ok(self.conn().query_row(sql, [email], reader_row).optional()?)
+    }
+
+    fn create_session(&self, key: &str, reader_id: &str, expires_at_ms: i64) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO sessions (key, reader_id, expires_at_ms) VALUES (?1, ?2, ?3)",
+            params![key, reader_id, expires_at_ms],
+        )?;
+        Ok(())
+    }
+
+    fn session_reader(&self, key: &str, now_ms: i64) -> StoreResult<Option<ReaderRow>> {
+        let sql = "SELECT r.id, r.name, r.email, r.password_hash FROM sessions s JOIN readers r ON r.id = s.reader_id \
+                   WHERE s.key = ?1 AND s.expires_at_ms > ?2";
+        Ok(self
+            .conn()
+            .query_row(sql, params![key, now_ms], reader_row)
+            .optional()?)
+    }
+
+    fn follow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO follows (reader_id, creator_id, at_ms) VALUES (?1, ?2, ?3)",
+            params![reader_id, creator_id, now_ms()],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn unfollow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "DELETE FROM follows WHERE reader_id = ?1 AND creator_id = ?2",
+            params![reader_id, creator_id],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn is_following(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM follows WHERE reader_id = ?1 AND creator_id = ?2)";
+        Ok(self
+            .conn()
+            .query_row(sql, params![reader_id, creator_id], |r| r.get(0))?)
+    }
+
+    fn end_session(&self, key: &str) -> StoreResult<bool> {
+        let n = self
+            .conn()
+            .execute("DELETE FROM sessions WHERE key = ?1", [key])?;
+        Ok(n == 1)
+    }
+
+    fn create_report_key(&self, key: &ReportKeyRow) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO report_keys (id, creator_id, kind, hash, hint, label, created_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![key.id, key.creator_id, key.kind, key.hash, key.hint, key.label, key.created_ms],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn report_keys(&self, creator_id: &str) -> StoreResult<Vec<ReportKeyRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, creator_id, kind, hash, hint, label, created_ms FROM report_keys \
+             WHERE creator_id = ?1 AND revoked_ms IS NULL ORDER BY created_ms DESC, id",
+        )?;
+        let rows = stmt.query_map([creator_id], report_key_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn report_key(&self, hash: &str) -> StoreResult<Option<ReportKeyRow>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, creator_id, kind, hash, hint, label, created_ms FROM report_keys \
+                 WHERE hash = ?1 AND revoked_ms IS NULL",
+                [hash],
+                report_key_row,
+            )
+            .optional()?)
+    }
+
+    fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "UPDATE report_keys SET revoked_ms = ?3 \
+             WHERE creator_id = ?1 AND id = ?2 AND revoked_ms IS NULL",
+            params![creator_id, id, now_ms],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn link_account(&self, reader_id: &str, creator_id: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO creator_accounts (reader_id, creator_id) VALUES (?1, ?2)",
+            params![reader_id, creator_id],
+        )?;
+        Ok(())
+    }
+
+    fn account_creator(&self, reader_id: &str) -> StoreResult<Option<CreatorRow>> {
+        let id: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT creator_id FROM creator_accounts WHERE reader_id = ?1",
+                [reader_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => self.creator(&id),
+            None => Ok(None),
+        }
+    }
+
+    fn studio_items(&self, creator_id: &str) -> StoreResult<Vec<StudioItem>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS}, published FROM items WHERE creator_id = ?1 ORDER BY seq DESC"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map([creator_id], studio_item_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn studio_item(&self, id: &str) -> StoreResult<Option<StudioItem>> {
+        let sql = format!("SELECT {ITEM_COLUMNS}, published FROM items WHERE id = ?1");
+        Ok(self
+            .conn()
+            .query_row(&sql, [id], studio_item_row)
+            .optional()?)
+    }
+
+    fn save_item(&self, i: &ItemRow, product_key: Option<&str>) -> StoreResult<()> {
+        self.conn().execute(
+            &format!(
+                "INSERT INTO items ({ITEM_COLUMNS}, product_key, recommended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                 ON CONFLICT(id) DO UPDATE SET title = excluded.title, image_path = excluded.image_path, \
+                 reason = excluded.reason, price_amount = excluded.price_amount, \
+                 original_amount = excluded.original_amount, currency = excluded.currency, \
+                 stock = excluded.stock, store_url = excluded.store_url, product_key = excluded.product_key"
+            ),
+            params![
+                i.id,
+                i.title,
+                i.image_path,
+                i.reason,
+                i.price_amount,
+                i.original_amount,
+                i.currency,
+                i.stock.map(|n| n as i64),
+                i.store_url,
+                i.creator_id,
+                product_key,
+                now_ms()
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn recommendations(&self, product_key: &str) -> StoreResult<Vec<(ItemRow, CreatorRow, i64)>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS}, recommended_ms FROM items WHERE product_key = ?1 AND published = 1"
+        );
+        let rows = conn
+            .prepare(&sql)?
+            .query_map([product_key], |r| Ok((item_row(r)?, r.get::<_, i64>(10)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(conn);
+        let mut out = Vec::with_capacity(rows.len());
+        for (item, at) in rows {
+            if let Some(creator) = self.creator(&item.creator_id)? {
+                out.push((item, creator, at));
+            }
+        }
+        Ok(out)
+    }
+
+    fn items_without_product(&self) -> StoreResult<Vec<ItemRow>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE product_key IS NULL");
+        let rows = conn
+            .prepare(&sql)?
+            .query_map([], item_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn set_product_key(&self, item_id: &str, product_key: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "UPDATE items SET product_key = ?2 WHERE id = ?1",
+            params![item_id, product_key],
+        )?;
+        Ok(())
+    }
+
+    fn set_published(&self, id: &str, published: bool) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "UPDATE items SET published = ?2 WHERE id = ?1",
+            params![id, published],
+        )?;
+        Ok(n == 1)
+    }
+}
+
+impl EventStore for SqliteStore {
     fn insert_events(&self, arrivals: &[Arrival]) -> StoreResult<Vec<Stored>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -901,221 +1132,6 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?;
         Ok(n.max(0) as u64)
-    }
-
-    fn insert_reader(&self, r: &ReaderRow) -> StoreResult<()> {
-        self.conn().execute(
-            "INSERT INTO readers (id, name, email, password_hash) VALUES (?1, ?2, ?3, ?4)",
-            params![r.id, r.name, r.email, r.password_hash],
-        )?;
-        Ok(())
-    }
-
-    fn reader_by_email(&self, email: &str) -> StoreResult<Option<ReaderRow>> {
-        let sql = "SELECT id, name, email, password_hash FROM readers WHERE email = ?1";
-        Ok(self.conn().query_row(sql, [email], reader_row).optional()?)
-    }
-
-    fn create_session(&self, key: &str, reader_id: &str, expires_at_ms: i64) -> StoreResult<()> {
-        self.conn().execute(
-            "INSERT INTO sessions (key, reader_id, expires_at_ms) VALUES (?1, ?2, ?3)",
-            params![key, reader_id, expires_at_ms],
-        )?;
-        Ok(())
-    }
-
-    fn session_reader(&self, key: &str, now_ms: i64) -> StoreResult<Option<ReaderRow>> {
-        let sql = "SELECT r.id, r.name, r.email, r.password_hash FROM sessions s JOIN readers r ON r.id = s.reader_id \
-                   WHERE s.key = ?1 AND s.expires_at_ms > ?2";
-        Ok(self
-            .conn()
-            .query_row(sql, params![key, now_ms], reader_row)
-            .optional()?)
-    }
-
-    fn follow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
-        let n = self.conn().execute(
-            "INSERT OR IGNORE INTO follows (reader_id, creator_id, at_ms) VALUES (?1, ?2, ?3)",
-            params![reader_id, creator_id, now_ms()],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn unfollow(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
-        let n = self.conn().execute(
-            "DELETE FROM follows WHERE reader_id = ?1 AND creator_id = ?2",
-            params![reader_id, creator_id],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn is_following(&self, reader_id: &str, creator_id: &str) -> StoreResult<bool> {
-        let sql = "SELECT EXISTS (SELECT 1 FROM follows WHERE reader_id = ?1 AND creator_id = ?2)";
-        Ok(self
-            .conn()
-            .query_row(sql, params![reader_id, creator_id], |r| r.get(0))?)
-    }
-
-    fn end_session(&self, key: &str) -> StoreResult<bool> {
-        let n = self
-            .conn()
-            .execute("DELETE FROM sessions WHERE key = ?1", [key])?;
-        Ok(n == 1)
-    }
-
-    fn create_report_key(&self, key: &ReportKeyRow) -> StoreResult<bool> {
-        let n = self.conn().execute(
-            "INSERT OR IGNORE INTO report_keys (id, creator_id, kind, hash, hint, label, created_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![key.id, key.creator_id, key.kind, key.hash, key.hint, key.label, key.created_ms],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn report_keys(&self, creator_id: &str) -> StoreResult<Vec<ReportKeyRow>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, creator_id, kind, hash, hint, label, created_ms FROM report_keys \
-             WHERE creator_id = ?1 AND revoked_ms IS NULL ORDER BY created_ms DESC, id",
-        )?;
-        let rows = stmt.query_map([creator_id], report_key_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    fn report_key(&self, hash: &str) -> StoreResult<Option<ReportKeyRow>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT id, creator_id, kind, hash, hint, label, created_ms FROM report_keys \
-                 WHERE hash = ?1 AND revoked_ms IS NULL",
-                [hash],
-                report_key_row,
-            )
-            .optional()?)
-    }
-
-    fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool> {
-        let n = self.conn().execute(
-            "UPDATE report_keys SET revoked_ms = ?3 \
-             WHERE creator_id = ?1 AND id = ?2 AND revoked_ms IS NULL",
-            params![creator_id, id, now_ms],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn link_account(&self, reader_id: &str, creator_id: &str) -> StoreResult<()> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO creator_accounts (reader_id, creator_id) VALUES (?1, ?2)",
-            params![reader_id, creator_id],
-        )?;
-        Ok(())
-    }
-
-    fn account_creator(&self, reader_id: &str) -> StoreResult<Option<CreatorRow>> {
-        let id: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT creator_id FROM creator_accounts WHERE reader_id = ?1",
-                [reader_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match id {
-            Some(id) => self.creator(&id),
-            None => Ok(None),
-        }
-    }
-
-    fn studio_items(&self, creator_id: &str) -> StoreResult<Vec<StudioItem>> {
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {ITEM_COLUMNS}, published FROM items WHERE creator_id = ?1 ORDER BY seq DESC"
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt
-            .query_map([creator_id], studio_item_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn studio_item(&self, id: &str) -> StoreResult<Option<StudioItem>> {
-        let sql = format!("SELECT {ITEM_COLUMNS}, published FROM items WHERE id = ?1");
-        Ok(self
-            .conn()
-            .query_row(&sql, [id], studio_item_row)
-            .optional()?)
-    }
-
-    fn save_item(&self, i: &ItemRow, product_key: Option<&str>) -> StoreResult<()> {
-        self.conn().execute(
-            &format!(
-                "INSERT INTO items ({ITEM_COLUMNS}, product_key, recommended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-                 ON CONFLICT(id) DO UPDATE SET title = excluded.title, image_path = excluded.image_path, \
-                 reason = excluded.reason, price_amount = excluded.price_amount, \
-                 original_amount = excluded.original_amount, currency = excluded.currency, \
-                 stock = excluded.stock, store_url = excluded.store_url, product_key = excluded.product_key"
-            ),
-            params![
-                i.id,
-                i.title,
-                i.image_path,
-                i.reason,
-                i.price_amount,
-                i.original_amount,
-                i.currency,
-                i.stock.map(|n| n as i64),
-                i.store_url,
-                i.creator_id,
-                product_key,
-                now_ms()
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn recommendations(&self, product_key: &str) -> StoreResult<Vec<(ItemRow, CreatorRow, i64)>> {
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {ITEM_COLUMNS}, recommended_ms FROM items WHERE product_key = ?1 AND published = 1"
-        );
-        let rows = conn
-            .prepare(&sql)?
-            .query_map([product_key], |r| Ok((item_row(r)?, r.get::<_, i64>(10)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        drop(conn);
-        let mut out = Vec::with_capacity(rows.len());
-        for (item, at) in rows {
-            if let Some(creator) = self.creator(&item.creator_id)? {
-                out.push((item, creator, at));
-            }
-        }
-        Ok(out)
-    }
-
-    fn items_without_product(&self) -> StoreResult<Vec<ItemRow>> {
-        let conn = self.conn();
-        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE product_key IS NULL");
-        let rows = conn
-            .prepare(&sql)?
-            .query_map([], item_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    fn set_product_key(&self, item_id: &str, product_key: &str) -> StoreResult<()> {
-        self.conn().execute(
-            "UPDATE items SET product_key = ?2 WHERE id = ?1",
-            params![item_id, product_key],
-        )?;
-        Ok(())
-    }
-
-    fn set_published(&self, id: &str, published: bool) -> StoreResult<bool> {
-        let n = self.conn().execute(
-            "UPDATE items SET published = ?2 WHERE id = ?1",
-            params![id, published],
-        )?;
-        Ok(n == 1)
     }
 }
 

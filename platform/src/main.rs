@@ -20,6 +20,7 @@ mod links;
 mod media;
 mod partners;
 mod picture;
+mod postgres;
 mod profile;
 mod proof;
 mod redirect;
@@ -30,6 +31,8 @@ mod routes;
 mod seed;
 mod serve;
 mod store;
+#[cfg(test)]
+mod store_contract;
 mod studio;
 #[cfg(test)]
 mod testing;

@@ -14,6 +14,7 @@ mod fuzz;
 #[cfg(test)]
 mod layers;
 mod platform;
+mod postgres;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -379,9 +380,15 @@ fn test_fuzz() -> Result {
     fuzz::fuzz(10, &[]).map(|_| ())
 }
 
-/// Native: the core, the SDK's plans, the platform, xtask.
+/// Native: the core, the SDK's plans, the platform, xtask; the platform's
+/// store contract against a PostgreSQL started for it too.
 fn test_native(args: &[String]) -> Result {
-    run(cargo().args(["test", "--workspace"]).args(args))
+    let postgres = postgres::Postgres::start("test-postgres")?;
+    eprintln!("xtask: PostgreSQL for the tests at {}", postgres.url);
+    run(cargo()
+        .args(["test", "--workspace"])
+        .args(args)
+        .env("VITRINE_TEST_POSTGRES", &postgres.url))
 }
 
 /// The shell's pure parts, in node (no browser, no build).

@@ -1,0 +1,310 @@
+//! The catalogue's contract: one script of what the platform asks of a
+//! [`CatalogueStore`], and what each answer must be, run against every
+//! implementation: the embedded SQLite store always, PostgreSQL wherever
+//! `VITRINE_TEST_POSTGRES` names a server (`cargo xtask test` starts one
+//! and sets it; CI runs both).
+
+use crate::links::new_click_id;
+use crate::store::{
+    CatalogueStore, ClickRow, CreatorRow, ItemRow, ReaderRow, ReportKeyRow, Stored,
+};
+use vitrine_core::traffic::Invalid;
+
+fn creator(id: &str, followers: u64) -> CreatorRow {
+    CreatorRow {
+        id: id.into(),
+        name: format!("Creator {id}"),
+        avatar_path: "/media/a.svg".into(),
+        bio: "bio".into(),
+        followers,
+        verified: true,
+    }
+}
+
+fn item(id: &str, creator_id: &str, title: &str) -> ItemRow {
+    ItemRow {
+        id: id.into(),
+        title: title.into(),
+        image_path: "/media/i.svg".into(),
+        reason: "because".into(),
+        price_amount: "89.00".into(),
+        original_amount: Some("129.00".into()),
+        currency: "CNY".into(),
+        stock: Some(3),
+        store_url: "https://item.taobao.com/item.htm?id=1".into(),
+        creator_id: creator_id.into(),
+    }
+}
+
+/// Everything the handlers rely on, in the order a platform's life asks it.
+pub(crate) fn holds(store: &dyn CatalogueStore) {
+    assert!(store.is_empty().unwrap(), "a new store is empty");
+    store.insert_creator(&creator("cr_a", 100)).unwrap();
+    store.insert_creator(&creator("cr_b", 0)).unwrap();
+    assert!(!store.is_empty().unwrap());
+    assert_eq!(store.creator("cr_a").unwrap().unwrap().followers, 100);
+    assert_eq!(store.creator("cr_nobody").unwrap(), None);
+
+    // Items: added newest first, replaced in place, published or not.
+    store
+        .save_item(&item("itm_1", "cr_a", "One"), Some("taobao:1"))
+        .unwrap();
+    store
+        .save_item(&item("itm_2", "cr_a", "Two"), None)
+        .unwrap();
+    store
+        .save_item(&item("itm_3", "cr_b", "Three"), Some("taobao:1"))
+        .unwrap();
+    store
+        .save_item(&item("itm_1", "cr_a", "One, edited"), Some("taobao:1"))
+        .unwrap();
+    let (page, total) = store.items(0, 2).unwrap();
+    assert_eq!(total, 3);
+    let ids: Vec<&str> = page.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["itm_3", "itm_2"], "newest first, one page");
+    let (rest, _) = store.items(2, 2).unwrap();
+    assert_eq!(
+        rest[0].title, "One, edited",
+        "replaced in place, keeping its place"
+    );
+    assert_eq!(rest[0].stock, Some(3));
+    assert_eq!(rest[0].original_amount.as_deref(), Some("129.00"));
+    let studio: Vec<String> = store
+        .studio_items("cr_a")
+        .unwrap()
+        .into_iter()
+        .map(|s| s.item.id)
+        .collect();
+    assert_eq!(studio, ["itm_2", "itm_1"]);
+    assert!(store.set_published("itm_2", false).unwrap());
+    assert!(!store.set_published("itm_none", false).unwrap());
+    assert_eq!(
+        store.item("itm_2").unwrap(),
+        None,
+        "unpublished is not served"
+    );
+    let hidden = store.studio_item("itm_2").unwrap().unwrap();
+    assert!(!hidden.published, "but the studio sees it");
+    assert_eq!(store.items(0, 10).unwrap().1, 2);
+    let mut by_product: Vec<(String, String)> = store
+        .recommendations("taobao:1")
+        .unwrap()
+        .into_iter()
+        .map(|(i, c, at)| {
+            assert!(at > 0);
+            (i.id, c.id)
+        })
+        .collect();
+    by_product.sort();
+    assert_eq!(
+        by_product,
+        [
+            ("itm_1".to_owned(), "cr_a".to_owned()),
+            ("itm_3".to_owned(), "cr_b".to_owned())
+        ]
+    );
+    let without: Vec<String> = store
+        .items_without_product()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(without, ["itm_2"]);
+    store.set_product_key("itm_2", "taobao:2").unwrap();
+    assert!(store.items_without_product().unwrap().is_empty());
+
+    // Media: by name, replaced by the same name.
+    store
+        .insert_media("up-1.png", "image/png", b"\x89PNG one")
+        .unwrap();
+    store
+        .insert_media("up-1.png", "image/png", b"\x89PNG two")
+        .unwrap();
+    assert_eq!(
+        store.media("up-1.png").unwrap().unwrap().bytes,
+        b"\x89PNG two"
+    );
+    assert!(store.media("nothing.png").unwrap().is_none());
+
+    // Readers, sessions, follows, creator accounts.
+    let reader = ReaderRow {
+        id: "rd_1".into(),
+        name: "Reader".into(),
+        email: "r@example.com".into(),
+        password_hash: "$argon2id$x".into(),
+    };
+    store.insert_reader(&reader).unwrap();
+    assert!(
+        store.insert_reader(&reader).is_err(),
+        "one account per email"
+    );
+    assert_eq!(
+        store.reader_by_email("r@example.com").unwrap(),
+        Some(reader.clone())
+    );
+    store.create_session("key1", "rd_1", 2_000).unwrap();
+    assert_eq!(
+        store.session_reader("key1", 1_000).unwrap(),
+        Some(reader.clone())
+    );
+    assert_eq!(
+        store.session_reader("key1", 2_000).unwrap(),
+        None,
+        "expired"
+    );
+    assert!(store.end_session("key1").unwrap());
+    assert!(!store.end_session("key1").unwrap());
+    assert!(store.follow("rd_1", "cr_a").unwrap());
+    assert!(
+        !store.follow("rd_1", "cr_a").unwrap(),
+        "following twice is one follow"
+    );
+    assert!(store.is_following("rd_1", "cr_a").unwrap());
+    assert_eq!(store.creator("cr_a").unwrap().unwrap().followers, 101);
+    assert!(store.unfollow("rd_1", "cr_a").unwrap());
+    assert!(!store.is_following("rd_1", "cr_a").unwrap());
+    assert_eq!(store.account_creator("rd_1").unwrap(), None);
+    store.link_account("rd_1", "cr_b").unwrap();
+    store.link_account("rd_1", "cr_a").unwrap();
+    assert_eq!(store.account_creator("rd_1").unwrap().unwrap().id, "cr_a");
+
+    // Clicks: once per click id; a client's repeat on an item filtered.
+    let click = |id: &str, item: &str| ClickRow {
+        click_id: id.into(),
+        item_id: item.into(),
+        creator_id: "cr_a".into(),
+        placement_id: "blog".into(),
+        source: "redirect",
+    };
+    let (first, second) = (new_click_id(), new_click_id());
+    assert_eq!(
+        store
+            .record_click(&click(&first, "itm_1"), [1; 16])
+            .unwrap(),
+        Some(Stored::New(None))
+    );
+    assert_eq!(
+        store
+            .record_click(&click(&first, "itm_1"), [1; 16])
+            .unwrap(),
+        None,
+        "the same click id"
+    );
+    assert_eq!(
+        store
+            .record_click(&click(&second, "itm_1"), [1; 16])
+            .unwrap(),
+        Some(Stored::New(Some(Invalid::RepeatClick)))
+    );
+    assert_eq!(
+        store
+            .record_click(&click(&new_click_id(), "itm_1"), [2; 16])
+            .unwrap(),
+        Some(Stored::New(None))
+    );
+    assert_eq!(store.click_count("itm_1").unwrap(), 2);
+
+    // Report keys: by hash, once, revoked for good.
+    let key = ReportKeyRow {
+        id: "rk_1".into(),
+        creator_id: "cr_a".into(),
+        kind: "api".into(),
+        hash: "ab".repeat(32),
+        hint: "abcd".into(),
+        label: "script".into(),
+        created_ms: 5,
+    };
+    assert!(store.create_report_key(&key).unwrap());
+    assert!(
+        !store.create_report_key(&key).unwrap(),
+        "a hash is stored once"
+    );
+    assert_eq!(store.report_key(&key.hash).unwrap(), Some(key.clone()));
+    assert_eq!(
+        store.report_keys("cr_a").unwrap(),
+        std::slice::from_ref(&key)
+    );
+    assert!(
+        !store.revoke_report_key("cr_b", "rk_1", 9).unwrap(),
+        "only its creator revokes it"
+    );
+    assert!(store.revoke_report_key("cr_a", "rk_1", 9).unwrap());
+    assert_eq!(store.report_key(&key.hash).unwrap(), None);
+    assert!(store.report_keys("cr_a").unwrap().is_empty());
+    assert!(
+        !store.create_report_key(&key).unwrap(),
+        "a revoked key never comes back"
+    );
+}
+
+#[test]
+fn the_embedded_store_keeps_the_catalogues_contract() {
+    let dir = std::env::temp_dir().join(format!("vitrine-contract-{}", new_click_id()));
+    let store = crate::store::SqliteStore::open(&dir).unwrap();
+    holds(&store);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A fresh database on the server `VITRINE_TEST_POSTGRES` names.
+pub(crate) fn fresh_postgres(rt: &tokio::runtime::Runtime) -> Option<String> {
+    let Ok(server) = std::env::var("VITRINE_TEST_POSTGRES") else {
+        eprintln!("VITRINE_TEST_POSTGRES is not set: the PostgreSQL half is not run here (cargo xtask test starts a server and runs it)");
+        return None;
+    };
+    let name = format!("vt_{}", &new_click_id()[..16]);
+    rt.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+            .await
+            .expect("the test PostgreSQL answers");
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("a database for this test");
+    });
+    let mut config: tokio_postgres::Config = server.parse().unwrap();
+    config.dbname(&name);
+    let url = match (
+        config.get_hosts().first(),
+        config.get_ports().first(),
+        config.get_user(),
+    ) {
+        (Some(tokio_postgres::config::Host::Tcp(host)), Some(port), Some(user)) => {
+            format!("postgres://{user}@{host}:{port}/{name}")
+        }
+        _ => panic!("VITRINE_TEST_POSTGRES must be postgres://user@host:port/db"),
+    };
+    Some(url)
+}
+
+#[test]
+fn the_postgres_catalogue_keeps_the_same_contract() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(url) = fresh_postgres(&rt) else {
+        return;
+    };
+    let store = crate::postgres::PgCatalogue::open(&url, rt.handle().clone()).unwrap();
+    holds(&store);
+}
+
+/// Two instances starting at once migrate once (the advisory lock), and
+/// a third finds nothing left to do.
+#[test]
+fn instances_starting_together_migrate_once() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(url) = fresh_postgres(&rt) else {
+        return;
+    };
+    let handle = rt.handle().clone();
+    let starts: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, handle) = (url.clone(), handle.clone());
+            std::thread::spawn(move || crate::postgres::PgCatalogue::open(&url, handle).map(|_| ()))
+        })
+        .collect();
+    for start in starts {
+        start.join().unwrap().expect("both instances start");
+    }
+    let store = crate::postgres::PgCatalogue::open(&url, handle).unwrap();
+    assert!(store.is_empty().unwrap());
+}

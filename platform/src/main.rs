@@ -7,6 +7,7 @@ mod accounts;
 mod app;
 mod auth;
 mod catalogue;
+mod clickhouse;
 mod collector;
 mod config;
 mod dashboard;

@@ -438,7 +438,7 @@ const COUNTED: [EventType; 7] = [
 
 /// How a type is stored: its place in [`EventType::ALL`] (which only ever
 /// grows at the end, so stored codes keep their meaning).
-fn type_code(kind: EventType) -> i64 {
+pub(crate) fn type_code(kind: EventType) -> i64 {
     EventType::ALL
         .iter()
         .position(|&t| t == kind)
@@ -447,7 +447,7 @@ fn type_code(kind: EventType) -> i64 {
 
 /// The wire name of a stored type code (`unknown` for none: a newer
 /// platform's type read by an older one).
-fn type_name(code: i64) -> &'static str {
+pub(crate) fn type_name(code: i64) -> &'static str {
     usize::try_from(code)
         .ok()
         .and_then(|i| EventType::ALL.get(i))
@@ -455,14 +455,14 @@ fn type_name(code: i64) -> &'static str {
 }
 
 /// `(0, 1, …)`: the codes of the counted types, for SQL (numbers only).
-fn counted_codes() -> String {
+pub(crate) fn counted_codes() -> String {
     let codes: Vec<String> = COUNTED.iter().map(|&t| type_code(t).to_string()).collect();
     format!("({})", codes.join(", "))
 }
 
 /// The impression an event of `kind` must follow in its page view (the
 /// `no_impression` rule), if it must follow one.
-fn needs_impression(kind: EventType) -> Option<EventType> {
+pub(crate) fn needs_impression(kind: EventType) -> Option<EventType> {
     match kind {
         EventType::Click | EventType::ViewableImpression => Some(EventType::Impression),
         EventType::ProofViewableImpression => Some(EventType::ProofImpression),

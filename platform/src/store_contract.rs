@@ -308,3 +308,209 @@ fn instances_starting_together_migrate_once() {
     let store = crate::postgres::PgCatalogue::open(&url, handle).unwrap();
     assert!(store.is_empty().unwrap());
 }
+
+// ---- The events' contract ----------------------------------------------
+
+use crate::store::{Arrival, EventStore, GroupBy, ReportFilter};
+use vitrine_core::event::Event;
+
+/// An event as the collector hands it over: `kind` by item `itm_1` of
+/// `cr_a`, in page view `view`, at `ts`; clicks with click id `click`.
+fn arrival(
+    id: u32,
+    kind: &str,
+    view: u8,
+    ts: i64,
+    click: u32,
+    invalid: Option<Invalid>,
+) -> Arrival {
+    let mut e = serde_json::json!({
+        "id": format!("{id:032x}"), "type": kind, "item": "itm_1", "creator": "cr_a",
+        "placement": if view % 2 == 0 { "blog.example" } else { "shop.example" },
+        "page": "https://blog.example/post", "ts": ts, "sdk": "0.1.0",
+        "view": format!("{view:02x}").repeat(16),
+    });
+    if kind == "click" {
+        e["click"] = serde_json::json!(format!("{click:032x}"));
+    }
+    Arrival {
+        event: Event::from_node(&e).expect("a valid event"),
+        invalid,
+    }
+}
+
+/// What a store made of a scripted day of traffic: each batch's answers,
+/// and the report's counts (buckets, groups by placement, filtered).
+type Outcome = (
+    Vec<Vec<Stored>>,
+    Vec<(i64, String, u64)>,
+    Vec<(String, String, u64)>,
+    Vec<(String, u8, u64)>,
+);
+
+/// The script: impressions, a viewable impression and clicks, one of them
+/// repeated within 30 minutes and one after; a bot's impression; a
+/// viewable impression with no impression; duplicates across batches.
+pub(crate) fn script(store: &dyn EventStore) -> Outcome {
+    let minute = 60_000;
+    let t0 = (crate::store::now_ms() / minute - 120) * minute;
+    let batches = [
+        vec![
+            arrival(3, "click", 2, t0 + 3_000, 1, None),
+            arrival(1, "impression", 2, t0, 0, None),
+            arrival(2, "viewable_impression", 2, t0 + 1_000, 0, None),
+            arrival(4, "viewable_impression", 4, t0 + 2_000, 0, None),
+            arrival(5, "impression", 3, t0 + 2_500, 0, Some(Invalid::Bot)),
+            arrival(6, "follow_confirmed", 2, t0 + 4_000, 0, None),
+            arrival(6, "follow_confirmed", 2, t0 + 4_000, 0, None),
+        ],
+        vec![
+            arrival(1, "impression", 2, t0, 0, None),
+            arrival(3, "click", 2, t0 + 3_000, 1, None),
+            arrival(7, "click", 2, t0 + minute, 2, None),
+            arrival(8, "click", 2, t0 + 31 * minute, 3, None),
+            arrival(9, "impression", 6, t0 + 40 * minute, 0, None),
+            arrival(10, "click", 8, t0 + 41 * minute, 4, None),
+        ],
+    ];
+    let answers: Vec<Vec<Stored>> = batches
+        .iter()
+        .map(|b| store.insert_events(b).unwrap())
+        .collect();
+    let creator = ReportFilter::Creator("cr_a".into());
+    let (from, to) = (t0 - minute, t0 + 3_600_000);
+    let mut buckets: Vec<(i64, String, u64)> = store
+        .report("cr_a", &creator, from, to, 600_000)
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.start_ms, b.kind, b.count))
+        .collect();
+    buckets.sort();
+    let mut groups = store
+        .report_groups("cr_a", &creator, GroupBy::Placement, from, to)
+        .unwrap();
+    groups.sort();
+    let mut filtered: Vec<(String, u8, u64)> = store
+        .report_filtered("cr_a", &ReportFilter::Item("itm_1".into()), from, to)
+        .unwrap()
+        .into_iter()
+        .map(|(k, r, n)| (k, r.code(), n))
+        .collect();
+    filtered.sort();
+    (answers, buckets, groups, filtered)
+}
+
+/// What every events store must make of [`script`].
+fn expected_outcome(outcome: &Outcome) {
+    let (answers, buckets, groups, filtered) = outcome;
+    let new = |i: Option<Invalid>| Stored::New(i);
+    assert_eq!(
+        answers[0],
+        [
+            new(None),
+            new(None),
+            new(None),
+            new(Some(Invalid::NoImpression)),
+            new(Some(Invalid::Bot)),
+            new(None),
+            Stored::Duplicate
+        ],
+        "a click after its impression in one batch counts; a viewable impression without one does not"
+    );
+    assert_eq!(
+        answers[1],
+        [
+            Stored::Duplicate,
+            Stored::Duplicate,
+            new(Some(Invalid::RepeatClick)),
+            new(None),
+            new(None),
+            new(Some(Invalid::NoImpression))
+        ],
+        "re-sent events are duplicates; a repeat click within 30 minutes is filtered, one after counts"
+    );
+    let total = |kind: &str| -> u64 {
+        buckets
+            .iter()
+            .filter(|(_, k, _)| k == kind)
+            .map(|(.., n)| n)
+            .sum()
+    };
+    assert_eq!(
+        (
+            total("impression"),
+            total("viewable_impression"),
+            total("click"),
+            total("follow_confirmed")
+        ),
+        (2, 1, 2, 1)
+    );
+    let by = |key: &str, kind: &str| {
+        groups
+            .iter()
+            .find(|(g, k, _)| g == key && k == kind)
+            .map_or(0, |(.., n)| *n)
+    };
+    assert_eq!(
+        (
+            by("blog.example", "impression"),
+            by("blog.example", "click")
+        ),
+        (2, 2)
+    );
+    let reasons: Vec<(&str, u8, u64)> = filtered
+        .iter()
+        .map(|(k, r, n)| (k.as_str(), *r, *n))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("click", Invalid::NoImpression.code(), 1),
+            ("click", Invalid::RepeatClick.code(), 1),
+            ("impression", Invalid::Bot.code(), 1),
+            ("viewable_impression", Invalid::NoImpression.code(), 1),
+        ]
+    );
+}
+
+#[test]
+fn the_embedded_store_keeps_the_events_contract() {
+    let dir = std::env::temp_dir().join(format!("vitrine-contract-{}", new_click_id()));
+    let store = crate::store::SqliteStore::open(&dir).unwrap();
+    expected_outcome(&script(&store));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// ClickHouse at `VITRINE_TEST_CLICKHOUSE`, in a database of this test's.
+fn fresh_clickhouse() -> Option<crate::clickhouse::ChEvents> {
+    let Ok(server) = std::env::var("VITRINE_TEST_CLICKHOUSE") else {
+        eprintln!("VITRINE_TEST_CLICKHOUSE is not set: the ClickHouse half is not run here (cargo xtask test starts a server and runs it)");
+        return None;
+    };
+    let url = format!(
+        "{}/?database=vt_{}",
+        server.trim_end_matches('/'),
+        &new_click_id()[..16]
+    );
+    Some(crate::clickhouse::ChEvents::open(&url).expect("the test ClickHouse answers"))
+}
+
+/// The same traffic, the same report, whichever engine keeps the events.
+#[test]
+fn clickhouse_keeps_the_events_contract_and_agrees_with_the_embedded_store() {
+    let Some(clickhouse) = fresh_clickhouse() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("vitrine-contract-{}", new_click_id()));
+    let embedded = crate::store::SqliteStore::open(&dir).unwrap();
+    let outcome = script(&clickhouse);
+    expected_outcome(&outcome);
+    let (_, buckets, groups, filtered) = outcome;
+    let (_, e_buckets, e_groups, e_filtered) = script(&embedded);
+    assert_eq!(
+        (buckets, groups, filtered),
+        (e_buckets, e_groups, e_filtered),
+        "the two reports agree exactly"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

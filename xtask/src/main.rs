@@ -8,6 +8,7 @@
 //! Plain `std` only: xtask must compile before anything else is installed.
 
 mod browser_bench;
+mod clickhouse;
 mod collector_bench;
 mod fault_bench;
 mod fuzz;
@@ -381,14 +382,17 @@ fn test_fuzz() -> Result {
 }
 
 /// Native: the core, the SDK's plans, the platform, xtask; the platform's
-/// store contract against a PostgreSQL started for it too.
+/// store contracts against a PostgreSQL and a ClickHouse started for them.
 fn test_native(args: &[String]) -> Result {
     let postgres = postgres::Postgres::start("test-postgres")?;
     eprintln!("xtask: PostgreSQL for the tests at {}", postgres.url);
+    let clickhouse = clickhouse::ClickHouse::start("test-clickhouse")?;
+    eprintln!("xtask: ClickHouse for the tests at {}", clickhouse.url);
     run(cargo()
         .args(["test", "--workspace"])
         .args(args)
-        .env("VITRINE_TEST_POSTGRES", &postgres.url))
+        .env("VITRINE_TEST_POSTGRES", &postgres.url)
+        .env("VITRINE_TEST_CLICKHOUSE", &clickhouse.url))
 }
 
 /// The shell's pure parts, in node (no browser, no build).

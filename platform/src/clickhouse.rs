@@ -293,6 +293,26 @@ impl ChEvents {
     }
 }
 
+impl ChEvents {
+    /// A click recorded elsewhere first (a redirect's, by click id in the
+    /// catalogue), for the reports: `at_ms` as the catalogue took it.
+    pub fn record_click(
+        &self,
+        c: &crate::store::ClickRow,
+        at_ms: i64,
+        invalid: Option<Invalid>,
+    ) -> StoreResult<()> {
+        self.insert(
+            "clicks",
+            &[json!({
+                "click_id": c.click_id, "item": c.item_id, "creator": c.creator_id,
+                "placement": c.placement_id, "source": c.source, "at": at_ms.max(0),
+                "received": now_ms().max(0), "invalid": invalid.map_or(0, Invalid::code),
+            })],
+        )
+    }
+}
+
 impl EventStore for ChEvents {
     fn insert_events(&self, arrivals: &[Arrival]) -> StoreResult<Vec<Stored>> {
         let received = now_ms().max(0) as u64;

@@ -1,11 +1,26 @@
 //! Command line and environment: `--listen ADDR`, `--data DIR`, `--www DIR`,
 //! `--pkg DIR`, `--client-events N`, `--public-url URL` (also
 //! `VITRINE_LISTEN`, `VITRINE_DATA`, `VITRINE_WWW`, `VITRINE_PKG`,
-//! `VITRINE_CLIENT_EVENTS`, `VITRINE_PUBLIC_URL`), and `--test-fixtures`.
+//! `VITRINE_CLIENT_EVENTS`, `VITRINE_PUBLIC_URL`), `--store embedded|scale`
+//! with `--postgres URL` and `--clickhouse URL` (`VITRINE_STORE`,
+//! `VITRINE_POSTGRES`, `VITRINE_CLICKHOUSE`), and `--test-fixtures`.
 //! Flags win over the environment, which wins over defaults.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+/// Where the platform keeps what it knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// One SQLite file in `--data` (the default: the easy start).
+    Embedded,
+    /// The catalogue in PostgreSQL, the events in ClickHouse
+    /// (docs/scale.md): for several instances.
+    Scale {
+        postgres: String,
+        clickhouse: String,
+    },
+}
 
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
@@ -23,6 +38,7 @@ pub struct Config {
     /// Serve `www/test/` (the end-to-end suite's hostile pages): only when
     /// the platform runs for tests, never for the demo or in production.
     pub test_fixtures: bool,
+    pub store: StoreChoice,
 }
 
 pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--data DIR] [--www DIR] [--pkg DIR]
@@ -40,6 +56,13 @@ pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--da
                   where readers reach the platform, scheme://host[:port] (env VITRINE_PUBLIC_URL;
                   default http:// and the address it listens on). Absolute URLs (signed links,
                   pictures) are written from it, never from a request's Host header
+  --store embedded|scale
+                  where the platform keeps what it knows (env VITRINE_STORE; default embedded:
+                  SQLite in --data). scale: the catalogue in PostgreSQL, the events in ClickHouse
+                  (docs/scale.md), and then:
+  --postgres URL  postgres://user@host:port/db (env VITRINE_POSTGRES)
+  --clickhouse URL
+                  http://host:port/?database=NAME (env VITRINE_CLICKHOUSE)
   --test-fixtures serve www/test/, the end-to-end suite's hostile pages (tests only)";
 
 impl Config {
@@ -55,6 +78,9 @@ impl Config {
         let mut client_events = env("VITRINE_CLIENT_EVENTS").unwrap_or_else(|| "100".into());
         let mut public_url = env("VITRINE_PUBLIC_URL").unwrap_or_default();
         let mut test_fixtures = false;
+        let mut store = env("VITRINE_STORE").unwrap_or_else(|| "embedded".into());
+        let mut postgres = env("VITRINE_POSTGRES").unwrap_or_default();
+        let mut clickhouse = env("VITRINE_CLICKHOUSE").unwrap_or_default();
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -67,6 +93,9 @@ impl Config {
                     continue;
                 }
                 "--public-url" => &mut public_url,
+                "--store" => &mut store,
+                "--postgres" => &mut postgres,
+                "--clickhouse" => &mut clickhouse,
                 "--listen" => &mut listen,
                 "--data" => &mut data,
                 "--www" => &mut www,
@@ -96,10 +125,22 @@ impl Config {
                 format!("--public-url: {given:?} is not an origin such as https://vitrine.example")
             })?),
         };
+        let store = match store.as_str() {
+            "embedded" => StoreChoice::Embedded,
+            "scale" if postgres.is_empty() || clickhouse.is_empty() => {
+                return Err("--store scale needs --postgres URL and --clickhouse URL".into())
+            }
+            "scale" => StoreChoice::Scale {
+                postgres,
+                clickhouse,
+            },
+            other => return Err(format!("--store: {other:?} is not embedded or scale")),
+        };
         Ok(Config {
             client_events,
             public_url,
             test_fixtures,
+            store,
             listen,
             data: data.into(),
             www: www.into(),
@@ -122,6 +163,37 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn the_store_is_embedded_unless_scale_is_asked_for_with_both_engines() {
+        let c = Config::from_args(Vec::<String>::new(), no_env).unwrap();
+        assert_eq!(c.store, StoreChoice::Embedded);
+        let args = [
+            "--store",
+            "scale",
+            "--postgres",
+            "postgres://v@127.0.0.1:5432/v",
+        ]
+        .map(String::from);
+        assert_eq!(
+            Config::from_args(args, no_env).unwrap_err(),
+            "--store scale needs --postgres URL and --clickhouse URL"
+        );
+        let env = |k: &str| match k {
+            "VITRINE_STORE" => Some("scale".to_string()),
+            "VITRINE_POSTGRES" => Some("postgres://v@127.0.0.1:5432/v".to_string()),
+            "VITRINE_CLICKHOUSE" => Some("http://127.0.0.1:8123/?database=v".to_string()),
+            _ => None,
+        };
+        assert!(matches!(
+            Config::from_args(Vec::<String>::new(), env).unwrap().store,
+            StoreChoice::Scale { .. }
+        ));
+        let args = ["--store", "sqlite"].map(String::from);
+        assert!(Config::from_args(args, no_env)
+            .unwrap_err()
+            .contains("not embedded or scale"));
     }
 
     #[test]

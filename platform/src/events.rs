@@ -197,8 +197,8 @@ pub async fn collect(
 mod tests {
     use crate::store::SqliteStore;
     use crate::testing::{
-        app_and_store, app_on, beacon_from, event, get, minted_path, post_events, seeded_store,
-        send, BROWSER, READER,
+        app_and_store, app_on, beacon_from, event, get, minted_path, post_events, send, BROWSER,
+        READER,
     };
     use axum::http::StatusCode;
     use serde_json::json;
@@ -321,7 +321,12 @@ mod tests {
     #[tokio::test]
     async fn an_acknowledged_event_survives_a_restart_and_its_retry_is_not_doubled() {
         use vitrine_core::event::EventType;
-        let (store, dir) = seeded_store("durable");
+        // The embedded store's own file, reopened (the scale configuration's
+        // restarts are the fault run's and the two-instance test's).
+        let dir =
+            std::env::temp_dir().join(format!("vitrine-durable-{}", crate::links::new_click_id()));
+        let store: Arc<dyn crate::store::Store> = Arc::new(SqliteStore::open(&dir).unwrap());
+        crate::seed::seed_if_empty(store.as_ref()).unwrap();
         let app = app_on(store, &dir, Registry::default());
         let (status, _) = post_events(
             &app,

@@ -29,6 +29,7 @@ mod rejections;
 mod report;
 mod report_access;
 mod routes;
+mod scale_store;
 mod seed;
 mod serve;
 mod store;
@@ -56,20 +57,39 @@ async fn main() {
     }
 }
 
-async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
-    let store = store::SqliteStore::open(&config.data)?;
-    if seed::seed_if_empty(&store)? {
-        println!(
-            "vitrine-platform: new database in {}, seeded with demo content",
-            config.data.display()
-        );
+/// The store the configuration chose, opened (and seeded on first start).
+fn open_store(config: &config::Config) -> Result<Arc<dyn store::Store>, store::StoreError> {
+    let store: Arc<dyn store::Store> = match &config.store {
+        config::StoreChoice::Embedded => Arc::new(store::SqliteStore::open(&config.data)?),
+        config::StoreChoice::Scale {
+            postgres,
+            clickhouse,
+        } => Arc::new(scale_store::ScaleStore::open(postgres, clickhouse)?),
+    };
+    if seed::seed_if_empty(store.as_ref())? {
+        match &config.store {
+            config::StoreChoice::Embedded => println!(
+                "vitrine-platform: new database in {}, seeded with demo content",
+                config.data.display()
+            ),
+            config::StoreChoice::Scale { .. } => {
+                println!("vitrine-platform: new PostgreSQL catalogue, seeded with demo content")
+            }
+        }
     }
     // The demo creators' report keys still valid, for the README's curl.
     for (creator, key) in seed::DEMO_REPORT_KEYS {
-        if store::CatalogueStore::report_key(&store, &accounts::session_key(key))?.is_some() {
+        if store.report_key(&accounts::session_key(key))?.is_some() {
             println!("vitrine-platform: {creator}'s demo report key: Authorization: Bearer {key}");
         }
     }
+    Ok(store)
+}
+
+async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
+    // Opening may wait on a server: off the async threads.
+    let opened = config.clone();
+    let store = tokio::task::spawn_blocking(move || open_store(&opened)).await??;
     let secret = links::Secret::load_or_create(&config.data)?;
     let registry = partners::load(&config.data)?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
@@ -78,7 +98,7 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let state = app::AppState::new(Arc::new(store), secret, registry)
+    let state = app::AppState::new(store, secret, registry)
         .with_limits(limits::Limits::for_events(config.client_events))
         .with_public_url(&public);
     let app = routes::router(state, &config.www, &config.pkg, config.test_fixtures);

@@ -1,7 +1,8 @@
 //! The scale configuration's catalogue: [`CatalogueStore`] on PostgreSQL
 //! (docs/scale.md), through `tokio-postgres` and a `deadpool-postgres`
-//! pool. The trait is synchronous and called from `blocking`'s threads, so
-//! each method drives its query on the runtime's handle from there.
+//! pool. The trait is synchronous and called from `blocking`'s threads (or
+//! a test's), so the store keeps a small runtime of its own that drives
+//! its connections, and each method waits for its query there.
 //!
 //! Not yet chosen by any configuration: `--store scale` comes with the
 //! events half (ClickHouse); until then the catalogue contract tests run
@@ -19,7 +20,7 @@ use crate::store::{
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
-use tokio::runtime::Handle;
+use tokio::runtime::Runtime;
 use tokio_postgres::{NoTls, Row};
 use vitrine_core::traffic::{repeats, Invalid};
 
@@ -43,13 +44,30 @@ fn failed(e: impl std::fmt::Display) -> StoreError {
 /// The catalogue in PostgreSQL.
 pub struct PgCatalogue {
     pool: Pool,
-    handle: Handle,
+    /// Drives the connections (two threads); `Some` until dropped.
+    runtime: Option<Runtime>,
+}
+
+impl Drop for PgCatalogue {
+    /// A runtime may not be dropped where blocking is not allowed (inside
+    /// a task): it is let go in the background.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl PgCatalogue {
     /// Connects to `url` (`postgres://user@host:port/db`), migrating the
-    /// database first; queries run on `handle`'s runtime.
-    pub fn open(url: &str, handle: Handle) -> StoreResult<PgCatalogue> {
+    /// database first.
+    pub fn open(url: &str) -> StoreResult<PgCatalogue> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("vitrine-postgres")
+            .enable_all()
+            .build()
+            .map_err(failed)?;
         let config: tokio_postgres::Config = url.parse().map_err(failed)?;
         let manager = Manager::from_config(
             config,
@@ -63,7 +81,10 @@ impl PgCatalogue {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(failed)?;
-        let store = PgCatalogue { pool, handle };
+        let store = PgCatalogue {
+            pool,
+            runtime: Some(runtime),
+        };
         store.run(|pool| async move {
             let mut client = pool.get().await.map_err(failed)?;
             migrate(&mut client).await
@@ -71,14 +92,27 @@ impl PgCatalogue {
         Ok(store)
     }
 
-    /// Runs `job` with the pool, to its end, from a thread that is not the
-    /// runtime's own (as `blocking`'s are).
+    /// Runs `job` with the pool, to its end, on the store's runtime.
     fn run<T, F, Fut>(&self, job: F) -> StoreResult<T>
     where
-        F: FnOnce(Pool) -> Fut,
+        T: Send,
+        F: FnOnce(Pool) -> Fut + Send,
         Fut: Future<Output = StoreResult<T>>,
     {
-        self.handle.block_on(job(self.pool.clone()))
+        let pool = self.pool.clone();
+        let runtime = self.runtime.as_ref().expect("a store not yet dropped");
+        if tokio::runtime::Handle::try_current().is_err() {
+            return runtime.block_on(job(pool));
+        }
+        // Called from within some runtime (a handler's blocking thread, a
+        // test's task), where waiting on another runtime is not allowed:
+        // waited for from a thread of its own.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| runtime.block_on(job(pool)))
+                .join()
+                .unwrap_or_else(|_| Err(failed("a query panicked")))
+        })
     }
 
     /// One statement's rows.
@@ -114,6 +148,64 @@ impl PgCatalogue {
         read: impl Fn(&Row) -> StoreResult<T>,
     ) -> StoreResult<Option<T>> {
         self.query(sql, params)?.first().map(read).transpose()
+    }
+    /// A click through `/r/` at `at_ms` (see [`CatalogueStore::record_click`]).
+    pub fn record_click_at(
+        &self,
+        c: &ClickRow,
+        client: [u8; 16],
+        at_ms: i64,
+    ) -> StoreResult<Option<Stored>> {
+        let c = c.clone();
+        self.run(|pool| async move {
+            let mut conn = pool.get().await.map_err(failed)?;
+            let tx = conn.transaction().await.map_err(failed)?;
+            // One client's clicks on one item, one at a time: the repeat
+            // rule reads what the other instance may be writing.
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&c.item_id])
+            .await
+            .map_err(failed)?;
+            let previous: Option<i64> = tx
+                .query_one(
+                    "SELECT MAX(at_ms) FROM clicks WHERE client = $1 AND item_id = $2 AND invalid IS NULL",
+                    &[&&client[..], &c.item_id],
+                )
+                .await
+                .map_err(failed)?
+                .try_get(0)
+                .map_err(failed)?;
+            let invalid = previous
+                .filter(|&p| repeats(p, at_ms))
+                .map(|_| Invalid::RepeatClick);
+            let code = invalid.map(|i| i16::from(i.code()));
+            let inserted = tx
+                .execute(
+                    "INSERT INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms, invalid, client) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (click_id) DO NOTHING",
+                    &[&c.click_id, &c.item_id, &c.creator_id, &c.placement_id, &c.source, &at_ms, &code, &&client[..]],
+                )
+                .await
+                .map_err(failed)?;
+            tx.commit().await.map_err(failed)?;
+            Ok((inserted == 1).then_some(Stored::New(invalid)))
+        })
+    }
+
+    /// A beacon's click, as the events found it: recorded once by click id
+    /// (a redirect of it later finds it recorded).
+    pub fn record_beacon_click(
+        &self,
+        c: &ClickRow,
+        at_ms: i64,
+        invalid: Option<Invalid>,
+    ) -> StoreResult<()> {
+        let code = invalid.map(|i| i16::from(i.code()));
+        self.execute(
+            "INSERT INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms, invalid) \
+             VALUES ($1, $2, $3, $4, 'beacon', $5, $6) ON CONFLICT (click_id) DO NOTHING",
+            &[&c.click_id, &c.item_id, &c.creator_id, &c.placement_id, &at_ms, &code],
+        )?;
+        Ok(())
     }
 }
 
@@ -284,40 +376,7 @@ impl CatalogueStore for PgCatalogue {
     }
 
     fn record_click(&self, c: &ClickRow, client: [u8; 16]) -> StoreResult<Option<Stored>> {
-        let at_ms = now_ms();
-        let c = c.clone();
-        self.run(|pool| async move {
-            let mut conn = pool.get().await.map_err(failed)?;
-            let tx = conn.transaction().await.map_err(failed)?;
-            // One client's clicks on one item, one at a time: the repeat
-            // rule reads what the other instance may be writing.
-            tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&c.item_id])
-            .await
-            .map_err(failed)?;
-            let previous: Option<i64> = tx
-                .query_one(
-                    "SELECT MAX(at_ms) FROM clicks WHERE client = $1 AND item_id = $2 AND invalid IS NULL",
-                    &[&&client[..], &c.item_id],
-                )
-                .await
-                .map_err(failed)?
-                .try_get(0)
-                .map_err(failed)?;
-            let invalid = previous
-                .filter(|&p| repeats(p, at_ms))
-                .map(|_| Invalid::RepeatClick);
-            let code = invalid.map(|i| i16::from(i.code()));
-            let inserted = tx
-                .execute(
-                    "INSERT INTO clicks (click_id, item_id, creator_id, placement_id, source, at_ms, invalid, client) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (click_id) DO NOTHING",
-                    &[&c.click_id, &c.item_id, &c.creator_id, &c.placement_id, &c.source, &at_ms, &code, &&client[..]],
-                )
-                .await
-                .map_err(failed)?;
-            tx.commit().await.map_err(failed)?;
-            Ok((inserted == 1).then_some(Stored::New(invalid)))
-        })
+        self.record_click_at(c, client, now_ms())
     }
 
     fn click_count(&self, item_id: &str) -> StoreResult<u64> {

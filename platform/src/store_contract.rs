@@ -246,44 +246,20 @@ fn the_embedded_store_keeps_the_catalogues_contract() {
 }
 
 /// A fresh database on the server `VITRINE_TEST_POSTGRES` names.
-pub(crate) fn fresh_postgres(rt: &tokio::runtime::Runtime) -> Option<String> {
-    let Ok(server) = std::env::var("VITRINE_TEST_POSTGRES") else {
+fn fresh_postgres() -> Option<String> {
+    let url = crate::testing::fresh_postgres();
+    if url.is_none() {
         eprintln!("VITRINE_TEST_POSTGRES is not set: the PostgreSQL half is not run here (cargo xtask test starts a server and runs it)");
-        return None;
-    };
-    let name = format!("vt_{}", &new_click_id()[..16]);
-    rt.block_on(async {
-        let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
-            .await
-            .expect("the test PostgreSQL answers");
-        tokio::spawn(connection);
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("a database for this test");
-    });
-    let mut config: tokio_postgres::Config = server.parse().unwrap();
-    config.dbname(&name);
-    let url = match (
-        config.get_hosts().first(),
-        config.get_ports().first(),
-        config.get_user(),
-    ) {
-        (Some(tokio_postgres::config::Host::Tcp(host)), Some(port), Some(user)) => {
-            format!("postgres://{user}@{host}:{port}/{name}")
-        }
-        _ => panic!("VITRINE_TEST_POSTGRES must be postgres://user@host:port/db"),
-    };
-    Some(url)
+    }
+    url
 }
 
 #[test]
 fn the_postgres_catalogue_keeps_the_same_contract() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let Some(url) = fresh_postgres(&rt) else {
+    let Some(url) = fresh_postgres() else {
         return;
     };
-    let store = crate::postgres::PgCatalogue::open(&url, rt.handle().clone()).unwrap();
+    let store = crate::postgres::PgCatalogue::open(&url).unwrap();
     holds(&store);
 }
 
@@ -291,21 +267,19 @@ fn the_postgres_catalogue_keeps_the_same_contract() {
 /// a third finds nothing left to do.
 #[test]
 fn instances_starting_together_migrate_once() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let Some(url) = fresh_postgres(&rt) else {
+    let Some(url) = fresh_postgres() else {
         return;
     };
-    let handle = rt.handle().clone();
     let starts: Vec<_> = (0..2)
         .map(|_| {
-            let (url, handle) = (url.clone(), handle.clone());
-            std::thread::spawn(move || crate::postgres::PgCatalogue::open(&url, handle).map(|_| ()))
+            let url = url.clone();
+            std::thread::spawn(move || crate::postgres::PgCatalogue::open(&url).map(|_| ()))
         })
         .collect();
     for start in starts {
         start.join().unwrap().expect("both instances start");
     }
-    let store = crate::postgres::PgCatalogue::open(&url, handle).unwrap();
+    let store = crate::postgres::PgCatalogue::open(&url).unwrap();
     assert!(store.is_empty().unwrap());
 }
 

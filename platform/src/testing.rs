@@ -15,12 +15,71 @@ use std::sync::Arc;
 use tower::ServiceExt;
 use vitrine_core::partner::Registry;
 
-/// A seeded store in a fresh directory.
+/// A seeded store in a fresh directory: the embedded one, or with
+/// `VITRINE_TEST_STORE=scale` the scale configuration's on fresh databases
+/// of the servers `VITRINE_TEST_POSTGRES` and `VITRINE_TEST_CLICKHOUSE`
+/// name (`cargo xtask test` runs the platform's tests both ways).
 pub(crate) fn seeded_store(name: &str) -> (Arc<dyn Store>, PathBuf) {
     let dir = std::env::temp_dir().join(format!("vitrine-{name}-{}", crate::links::new_click_id()));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).unwrap());
+    let store: Arc<dyn Store> = if std::env::var("VITRINE_TEST_STORE").is_ok_and(|s| s == "scale") {
+        let postgres = fresh_postgres().expect("VITRINE_TEST_POSTGRES names a server");
+        let clickhouse = fresh_clickhouse().expect("VITRINE_TEST_CLICKHOUSE names a server");
+        Arc::new(crate::scale_store::ScaleStore::open(&postgres, &clickhouse).unwrap())
+    } else {
+        Arc::new(SqliteStore::open(&dir).unwrap())
+    };
     crate::seed::seed_if_empty(store.as_ref()).unwrap();
     (store, dir)
+}
+
+/// A fresh database on the PostgreSQL `VITRINE_TEST_POSTGRES` names, as a
+/// URL; `None` when no server is named.
+pub(crate) fn fresh_postgres() -> Option<String> {
+    let server = std::env::var("VITRINE_TEST_POSTGRES").ok()?;
+    let name = format!("vt_{}", &crate::links::new_click_id()[..16]);
+    let create = format!("CREATE DATABASE {name}");
+    let given = server.clone();
+    // A runtime of its own, on a thread of its own: callers may be inside one.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&given, tokio_postgres::NoTls)
+                .await
+                .expect("the test PostgreSQL answers");
+            tokio::spawn(connection);
+            client
+                .batch_execute(&create)
+                .await
+                .expect("a database for this test");
+        });
+    })
+    .join()
+    .unwrap();
+    let config: tokio_postgres::Config = server.parse().unwrap();
+    match (
+        config.get_hosts().first(),
+        config.get_ports().first(),
+        config.get_user(),
+    ) {
+        (Some(tokio_postgres::config::Host::Tcp(host)), Some(port), Some(user)) => {
+            Some(format!("postgres://{user}@{host}:{port}/{name}"))
+        }
+        _ => panic!("VITRINE_TEST_POSTGRES must be postgres://user@host:port/db"),
+    }
+}
+
+/// A fresh database's URL on the ClickHouse `VITRINE_TEST_CLICKHOUSE`
+/// names (made when a store opens it); `None` when no server is named.
+pub(crate) fn fresh_clickhouse() -> Option<String> {
+    let server = std::env::var("VITRINE_TEST_CLICKHOUSE").ok()?;
+    Some(format!(
+        "{}/?database=vt_{}",
+        server.trim_end_matches('/'),
+        &crate::links::new_click_id()[..16]
+    ))
 }
 
 /// The app on `store`, with the test secret (`Secret::fixed(1)`) and

@@ -392,7 +392,19 @@ fn test_native(args: &[String]) -> Result {
         .args(["test", "--workspace"])
         .args(args)
         .env("VITRINE_TEST_POSTGRES", &postgres.url)
-        .env("VITRINE_TEST_CLICKHOUSE", &clickhouse.url))
+        .env("VITRINE_TEST_CLICKHOUSE", &clickhouse.url))?;
+    // The platform's tests again, on the scale configuration's store.
+    if args.is_empty() {
+        eprintln!(
+            "xtask: the platform's tests on the scale configuration (PostgreSQL + ClickHouse)"
+        );
+        run(cargo()
+            .args(["test", "--package", "vitrine-platform"])
+            .env("VITRINE_TEST_STORE", "scale")
+            .env("VITRINE_TEST_POSTGRES", &postgres.url)
+            .env("VITRINE_TEST_CLICKHOUSE", &clickhouse.url))?;
+    }
+    Ok(())
 }
 
 /// The shell's pure parts, in node (no browser, no build).

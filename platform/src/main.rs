@@ -90,6 +90,10 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     // Opening may wait on a server: off the async threads.
     let opened = config.clone();
     let store = tokio::task::spawn_blocking(move || open_store(&opened)).await??;
+    // The data directory also holds the signing secret and the partners'
+    // file, whichever store keeps the rest (several instances of the scale
+    // configuration share one secret: the same secret.key in each).
+    std::fs::create_dir_all(&config.data)?;
     let secret = links::Secret::load_or_create(&config.data)?;
     let registry = partners::load(&config.data)?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -461,16 +461,42 @@ fn test_e2e(args: &[String]) -> Result {
     }
     build()?;
     run(cargo().args(["build", "--package", "vitrine-platform"]))?;
-    let server = platform::Platform::start(&root.join("target/debug/vitrine-platform"))?;
-    let result = run(Command::new("node")
-        .args(["--test", "--test-concurrency=1"])
-        .args(node_args)
-        .args(&suites)
-        .env("VITRINE_URL", &server.url)
-        .env("VITRINE_ARTIFACTS", root.join("target/e2e"))
-        .current_dir(&e2e));
+    let binary = root.join("target/debug/vitrine-platform");
+    let suite = |server: &platform::Platform| {
+        run(Command::new("node")
+            .args(["--test", "--test-concurrency=1"])
+            .args(node_args)
+            .args(&suites)
+            .env("VITRINE_URL", &server.url)
+            .env("VITRINE_ARTIFACTS", root.join("target/e2e"))
+            .current_dir(&e2e))
+    };
+    eprintln!("xtask: the end-to-end suites on the embedded store (SQLite)");
+    let server = platform::Platform::start(&binary)?;
+    let embedded = suite(&server);
     drop(server);
-    result
+    embedded?;
+    // And again on the scale configuration's store, servers of its own.
+    eprintln!("xtask: the end-to-end suites on the scale store (PostgreSQL + ClickHouse)");
+    let postgres = postgres::Postgres::start("e2e-postgres")?;
+    let clickhouse = clickhouse::ClickHouse::start("e2e-clickhouse")?;
+    let clickhouse_url = format!("{}/?database=vitrine", clickhouse.url);
+    let server = platform::Platform::start_with(
+        &binary,
+        &root.join("www"),
+        &[
+            "--test-fixtures",
+            "--store",
+            "scale",
+            "--postgres",
+            &postgres.url,
+            "--clickhouse",
+            &clickhouse_url,
+        ],
+    )?;
+    let scale = suite(&server);
+    drop(server);
+    scale
 }
 
 /// The benchmark harness, a few runs of each: it must keep working.

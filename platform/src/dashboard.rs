@@ -41,7 +41,8 @@ pub async fn live(
         |(mut rx, creator)| async move {
             loop {
                 match rx.recv().await {
-                    Ok(creators) if !creators.contains(&creator) => continue,
+                    // `*`: everyone (another instance's news was missed).
+                    Ok(creators) if !creators.iter().any(|c| *c == creator || c == "*") => continue,
                     Ok(_) | Err(RecvError::Lagged(_)) => {
                         return Some((
                             Ok::<_, Infallible>(SseEvent::default().event("update").data("{}")),

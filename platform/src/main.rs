@@ -57,14 +57,21 @@ async fn main() {
     }
 }
 
-/// The store the configuration chose, opened (and seeded on first start).
-fn open_store(config: &config::Config) -> Result<Arc<dyn store::Store>, store::StoreError> {
-    let store: Arc<dyn store::Store> = match &config.store {
-        config::StoreChoice::Embedded => Arc::new(store::SqliteStore::open(&config.data)?),
+/// The store the configuration chose, opened (and seeded on first start),
+/// and for the scale store this instance's name in live notifications.
+type Opened = (Arc<dyn store::Store>, Option<String>);
+
+fn open_store(config: &config::Config) -> Result<Opened, store::StoreError> {
+    let (store, instance): Opened = match &config.store {
+        config::StoreChoice::Embedded => (Arc::new(store::SqliteStore::open(&config.data)?), None),
         config::StoreChoice::Scale {
             postgres,
             clickhouse,
-        } => Arc::new(scale_store::ScaleStore::open(postgres, clickhouse)?),
+        } => {
+            let scale = scale_store::ScaleStore::open(postgres, clickhouse)?;
+            let instance = scale.instance.clone();
+            (Arc::new(scale), Some(instance))
+        }
     };
     if seed::seed_if_empty(store.as_ref())? {
         match &config.store {
@@ -83,13 +90,14 @@ fn open_store(config: &config::Config) -> Result<Arc<dyn store::Store>, store::S
             println!("vitrine-platform: {creator}'s demo report key: Authorization: Bearer {key}");
         }
     }
-    Ok(store)
+    Ok((store, instance))
 }
 
 async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     // Opening may wait on a server: off the async threads.
     let opened = config.clone();
-    let store = tokio::task::spawn_blocking(move || open_store(&opened)).await??;
+    let (store, scale_instance) =
+        tokio::task::spawn_blocking(move || open_store(&opened)).await??;
     // The data directory also holds the signing secret and the partners'
     // file, whichever store keeps the rest (several instances of the scale
     // configuration share one secret: the same secret.key in each).
@@ -102,9 +110,18 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let state = app::AppState::new(store, secret, registry)
+    let state = app::AppState::new(store.clone(), secret, registry)
         .with_limits(limits::Limits::for_events(config.client_events))
         .with_public_url(&public);
+    if let (config::StoreChoice::Scale { postgres, .. }, Some(instance)) =
+        (&config.store, scale_instance)
+    {
+        tokio::spawn(postgres::listen(
+            postgres.clone(),
+            instance,
+            state.live.clone(),
+        ));
+    }
     let app = routes::router(state, &config.www, &config.pkg, config.test_fixtures);
     println!("vitrine-platform: serving on http://{addr}/ (public URL {public})");
     serve::serve(listener, app, serve::ServeLimits::default(), async {

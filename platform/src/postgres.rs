@@ -209,6 +209,72 @@ impl PgCatalogue {
     }
 }
 
+/// The channel every instance says "these creators have new events" on.
+pub const LIVE_CHANNEL: &str = "vitrine_live";
+
+impl PgCatalogue {
+    /// Tells every instance listening on [`LIVE_CHANNEL`] (see [`listen`])
+    /// that `creators` have new events, from instance `instance`.
+    pub fn notify_live(&self, instance: &str, creators: &[String]) -> StoreResult<()> {
+        // A notification's payload is at most 8,000 bytes: a long list is
+        // sent as "everyone", which makes every dashboard look again.
+        let mut payload = format!("{instance}\t{}", creators.join(","));
+        if payload.len() > 7_000 {
+            payload = format!("{instance}\t*");
+        }
+        self.execute("SELECT pg_notify($1, $2)", &[&LIVE_CHANNEL, &payload])?;
+        Ok(())
+    }
+}
+
+/// Listens on [`LIVE_CHANNEL`] for the other instances' news and hands it
+/// to this instance's live streams (`live`): what makes a dashboard move
+/// within a second whichever instance took the event. Runs until the
+/// process ends; a lost connection is made again, and since what was said
+/// meanwhile is gone, every dashboard is told to look again (`*`).
+pub async fn listen(url: String, instance: String, live: crate::collector::Live) {
+    use futures_util::StreamExt;
+    let mut wait = std::time::Duration::from_millis(200);
+    loop {
+        match tokio_postgres::connect(&url, NoTls).await {
+            Ok((client, mut connection)) => {
+                let mut messages =
+                    futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let pump = tokio::spawn(async move {
+                    while let Some(Ok(message)) = messages.next().await {
+                        if let tokio_postgres::AsyncMessage::Notification(n) = message {
+                            let _ = tx.send(n.payload().to_owned());
+                        }
+                    }
+                });
+                if client
+                    .batch_execute(&format!("LISTEN {LIVE_CHANNEL}"))
+                    .await
+                    .is_ok()
+                {
+                    wait = std::time::Duration::from_millis(200);
+                    let _ = live.send(std::sync::Arc::new(vec!["*".to_owned()]));
+                    while let Some(payload) = rx.recv().await {
+                        let Some((from, creators)) = payload.split_once('\t') else {
+                            continue;
+                        };
+                        if from != instance {
+                            let creators = creators.split(',').map(str::to_owned).collect();
+                            let _ = live.send(std::sync::Arc::new(creators));
+                        }
+                    }
+                }
+                pump.abort();
+                drop(client);
+            }
+            Err(e) => eprintln!("vitrine-platform: listening for live updates: {e}"),
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_secs(10));
+    }
+}
+
 /// Applies the migrations this database lacks, under the advisory lock.
 async fn migrate(client: &mut deadpool_postgres::Object) -> StoreResult<()> {
     client

@@ -20,6 +20,8 @@ use vitrine_core::traffic::Invalid;
 pub struct ScaleStore {
     pub catalogue: PgCatalogue,
     pub events: ChEvents,
+    /// This instance, as its live notifications name it.
+    pub instance: String,
 }
 
 impl ScaleStore {
@@ -28,6 +30,7 @@ impl ScaleStore {
         Ok(ScaleStore {
             catalogue: PgCatalogue::open(postgres)?,
             events: ChEvents::open(clickhouse)?,
+            instance: crate::links::new_click_id(),
         })
     }
 }
@@ -180,6 +183,23 @@ impl EventStore for ScaleStore {
                     .record_beacon_click(&click, e.ts as i64, *invalid)?;
             }
         }
+        // The other instances' dashboards hear of it through PostgreSQL
+        // (this one's, from the collector, at once).
+        let mut creators: Vec<String> = arrivals
+            .iter()
+            .zip(&stored)
+            .filter(|(_, s)| **s != Stored::Duplicate)
+            .filter_map(|(a, _)| a.event.creator_id.clone())
+            .collect();
+        creators.sort();
+        creators.dedup();
+        if !creators.is_empty() {
+            // Counted and acknowledged already: a lost notification costs
+            // a second's freshness, never an event.
+            if let Err(e) = self.catalogue.notify_live(&self.instance, &creators) {
+                eprintln!("vitrine-platform: {e}");
+            }
+        }
         Ok(stored)
     }
 
@@ -220,5 +240,70 @@ impl EventStore for ScaleStore {
 
     fn event_count(&self, item_id: &str, kind: EventType) -> StoreResult<u64> {
         self.events.event_count(item_id, kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::AppState;
+    use crate::links::Secret;
+    use crate::testing::{event, fresh_clickhouse, fresh_postgres, post_events, repo_www};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    use vitrine_core::partner::Registry;
+
+    /// Two instances on one PostgreSQL and one ClickHouse: an event one of
+    /// them takes reaches a dashboard stream of the other within a second.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_event_one_instance_takes_moves_the_others_dashboards_within_a_second() {
+        let (Some(postgres), Some(clickhouse)) = (fresh_postgres(), fresh_clickhouse()) else {
+            eprintln!("VITRINE_TEST_POSTGRES / VITRINE_TEST_CLICKHOUSE are not set: not run here (cargo xtask test runs it)");
+            return;
+        };
+        let open = || {
+            let (pg, ch) = (postgres.clone(), clickhouse.clone());
+            tokio::task::spawn_blocking(move || {
+                let store = ScaleStore::open(&pg, &ch).unwrap();
+                crate::seed::seed_if_empty(&store).unwrap();
+                store
+            })
+        };
+        let first = open().await.unwrap();
+        let second = open().await.unwrap();
+        let second_name = second.instance.clone();
+        let state = |store: ScaleStore| {
+            AppState::new(Arc::new(store), Secret::fixed(1), Registry::new(None))
+                .with_public_url("http://127.0.0.1:9999")
+        };
+        let (first, second) = (state(first), state(second));
+        let mut heard = second.live.subscribe();
+        tokio::spawn(crate::postgres::listen(
+            postgres.clone(),
+            second_name,
+            second.live.clone(),
+        ));
+        // The listener says "everyone" once it listens.
+        let ready = tokio::time::timeout(Duration::from_secs(10), heard.recv()).await;
+        assert_eq!(ready.unwrap().unwrap().as_slice(), ["*"]);
+        let www = repo_www();
+        let app = crate::routes::router(first, &www, &www, true);
+        let posted = Instant::now();
+        let (status, answer) = post_events(
+            &app,
+            "text/plain",
+            &serde_json::json!([event(1, "impression")]).to_string(),
+        )
+        .await;
+        assert_eq!(status.as_u16(), 202, "{answer}");
+        let news = tokio::time::timeout(Duration::from_secs(1), heard.recv())
+            .await
+            .expect("the other instance heard within a second")
+            .unwrap();
+        assert_eq!(news.as_slice(), ["cr_chenmo"]);
+        eprintln!(
+            "event → the other instance's live stream: {:?}",
+            posted.elapsed()
+        );
     }
 }

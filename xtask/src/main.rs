@@ -16,6 +16,7 @@ mod fuzz;
 mod layers;
 mod platform;
 mod postgres;
+mod scale_demo;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,9 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   build            build the npm package into pkg/ (wasm-bindgen glue, wasm-opt'd .wasm, types)
   demo [ADDR]      build, then serve the demo on ADDR (default 127.0.0.1:8080) with a seeded database
+  demo --scale [ADDR]
+                   the same on the scale configuration: PostgreSQL, ClickHouse, two instances
+                   behind nginx at ADDR, all on loopback under target/scale-demo (Ctrl-C stops all)
   test [PART]      every test: fmt, clippy, native, the shell's units, wasm in Chromium,
                    end-to-end in Chromium; `cargo xtask test help` lists the parts
   fuzz [--seconds N] [TARGET...]
@@ -41,6 +45,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("build") => build().map(|_| ()),
+        Some("demo") if args.get(1).is_some_and(|a| a == "--scale") => {
+            scale_demo::demo(args.get(2).map(String::as_str).unwrap_or("127.0.0.1:8080"))
+        }
         Some("demo") => demo(args.get(1).map(String::as_str).unwrap_or("127.0.0.1:8080")),
         Some("test") => test(&args[1..]),
         Some("fuzz") => fuzz::command(&args[1..]),

@@ -6,13 +6,16 @@
 
 use crate::{root, run, Result};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// A running server; `url` names its `postgres` database as `vitrine`.
 pub struct Postgres {
     bin: PathBuf,
     data: PathBuf,
     pub url: String,
+    /// The server, when it runs in the foreground (the demo: Ctrl-C in
+    /// the terminal reaches it and stops it cleanly); else `pg_ctl`'s.
+    foreground: Option<std::process::Child>,
 }
 
 fn bin_dir() -> Option<PathBuf> {
@@ -53,8 +56,18 @@ fn free_port() -> Result<u16> {
 }
 
 impl Postgres {
-    /// Starts a fresh server in `target/NAME`.
+    /// Starts a fresh server in `target/NAME`, in the background.
     pub fn start(name: &str) -> Result<Postgres> {
+        Postgres::start_as(name, false)
+    }
+
+    /// Starts a fresh server in `target/NAME` as a child of this process,
+    /// in its process group: what a Ctrl-C stops.
+    pub fn start_foreground(name: &str) -> Result<Postgres> {
+        Postgres::start_as(name, true)
+    }
+
+    fn start_as(name: &str, in_foreground: bool) -> Result<Postgres> {
         let bin = match bin_dir() {
             Some(bin) => bin,
             None => {
@@ -88,23 +101,65 @@ impl Postgres {
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
             dir.display()
         );
-        run(as_owner(&bin, "pg_ctl")
-            .args(["-w", "-t", "60", "-D"])
+        let url = format!("postgres://vitrine@127.0.0.1:{port}/postgres");
+        if !in_foreground {
+            run(as_owner(&bin, "pg_ctl")
+                .args(["-w", "-t", "60", "-D"])
+                .arg(&data)
+                .arg("-l")
+                .arg(dir.join("log"))
+                .args(["-o", &options, "start"])
+                .stdout(std::process::Stdio::null()))?;
+            return Ok(Postgres {
+                bin,
+                data,
+                url,
+                foreground: None,
+            });
+        }
+        let log = std::fs::File::create(dir.join("log")).map_err(|e| e.to_string())?;
+        let child = as_owner(&bin, "postgres")
+            .arg("-D")
             .arg(&data)
-            .arg("-l")
-            .arg(dir.join("log"))
-            .args(["-o", &options, "start"])
-            .stdout(std::process::Stdio::null()))?;
-        Ok(Postgres {
-            bin,
+            .args(options.split(' '))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("postgres: {e}"))?;
+        let server = Postgres {
+            bin: bin.clone(),
             data,
-            url: format!("postgres://vitrine@127.0.0.1:{port}/postgres"),
-        })
+            url,
+            foreground: Some(child),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !Command::new(bin.join("pg_isready"))
+            .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "PostgreSQL did not start; see {}/log",
+                    dir.display()
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Ok(server)
     }
 }
 
 impl Drop for Postgres {
     fn drop(&mut self) {
+        if let Some(mut child) = self.foreground.take() {
+            // SIGINT: PostgreSQL's fast shutdown.
+            let _ = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+            return;
+        }
         let _ = as_owner(&self.bin, "pg_ctl")
             .args(["-D"])
             .arg(&self.data)

@@ -180,6 +180,8 @@ struct Server {
     data: PathBuf,
     listen: String,
     child: Option<Child>,
+    /// The store's flags (none: the embedded store in `data`).
+    extra: Vec<String>,
 }
 
 impl Server {
@@ -194,6 +196,7 @@ impl Server {
             ])
             .arg(&self.data)
             .args(["--www", "www", "--pkg", "pkg"])
+            .args(&self.extra)
             .current_dir(crate::root())
             .stdout(Stdio::null())
             .spawn()
@@ -238,16 +241,38 @@ fn free_port() -> Result<u16> {
 /// Runs the fault test: `views` page views (two events each) from
 /// `clients` clients, the platform killed `kills` times while they send.
 pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Faults> {
+    run_on(binary, views, clients, kills, &[], 1)
+}
+
+/// The same against `instances` platforms started with `store_args` (the
+/// scale configuration's: two instances on one PostgreSQL and ClickHouse):
+/// each client sends its batches to the instances in turn and retries on
+/// the next one, as a load balancer would; the kills go round the
+/// instances, each restarted after its kill.
+pub fn run_on(
+    binary: &Path,
+    views: u64,
+    clients: usize,
+    kills: usize,
+    store_args: &[String],
+    instances: usize,
+) -> Result<Faults> {
     let data = std::env::temp_dir().join(format!("vitrine-faults-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let listen = format!("127.0.0.1:{}", free_port()?);
-    let mut server = Server {
-        binary: binary.to_path_buf(),
-        data: data.clone(),
-        listen: listen.clone(),
-        child: None,
-    };
-    server.start()?;
+    let mut servers = Vec::new();
+    for _ in 0..instances.max(1) {
+        let mut server = Server {
+            binary: binary.to_path_buf(),
+            data: data.clone(),
+            listen: format!("127.0.0.1:{}", free_port()?),
+            child: None,
+            extra: store_args.to_vec(),
+        };
+        server.start()?;
+        servers.push(server);
+    }
+    let hosts: Arc<Vec<String>> = Arc::new(servers.iter().map(|s| s.listen.clone()).collect());
+    let listen = hosts[0].clone();
     let (set, unique) = batches(views, 20);
     let total = set.len() as u64;
     let set = Arc::new(set);
@@ -259,13 +284,13 @@ pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Fa
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|_| {
-            let (set, next, done, acknowledged, counters, host) = (
+            let (set, next, done, acknowledged, counters, hosts) = (
                 set.clone(),
                 next.clone(),
                 done.clone(),
                 acknowledged.clone(),
                 counters.clone(),
-                listen.clone(),
+                hosts.clone(),
             );
             std::thread::spawn(move || -> Result {
                 loop {
@@ -278,7 +303,8 @@ pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Fa
                     let mut attempt = 0u32;
                     loop {
                         counters[0].fetch_add(batch.events, Ordering::Relaxed);
-                        match post(&host, &batch.body, batch.user_agent) {
+                        let host = &hosts[(i + attempt as usize) % hosts.len()];
+                        match post(host, &batch.body, batch.user_agent) {
                             Ok((202, answer)) => {
                                 counters[1]
                                     .fetch_add(number(&answer, "duplicate"), Ordering::Relaxed);
@@ -318,6 +344,7 @@ pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Fa
         while done.load(Ordering::Relaxed) < at && started.elapsed() < Duration::from_secs(120) {
             std::thread::sleep(Duration::from_millis(2));
         }
+        let server = &mut servers[killed % instances.max(1)];
         peak = peak.max(server.peak_rss_kib());
         server.kill();
         killed += 1;
@@ -376,8 +403,10 @@ pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Fa
     )?;
     let totals = report.split("\"totals\":").nth(1).unwrap_or_default();
     let counted = number(totals, "impressions");
-    peak = peak.max(server.peak_rss_kib());
-    server.kill();
+    for server in &mut servers {
+        peak = peak.max(server.peak_rss_kib());
+        server.kill();
+    }
     let _ = std::fs::remove_dir_all(&data);
     Ok(Faults {
         clients,

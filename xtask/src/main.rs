@@ -516,7 +516,32 @@ fn test_bench() -> Result {
     let platform = root.join("target/debug/vitrine-platform");
     // Acknowledged events survive SIGKILL, exactly once: a test, not only a figure.
     fault_bench::run(&platform, 2_000, 8, 2)?.check()?;
+    // The same with two instances of the scale configuration, each killed
+    // and restarted in turn while clients retry on the other.
+    println!("\nThe scale configuration, two instances (PostgreSQL + ClickHouse):");
+    scale_faults(&platform, 2_000, 8, 2)?.check()?;
     browser_bench::run_bench(&platform, true).map(|_| ())
+}
+
+/// The fault run on two scale instances sharing a PostgreSQL and a
+/// ClickHouse of the run's own.
+fn scale_faults(
+    platform: &Path,
+    views: u64,
+    clients: usize,
+    kills: usize,
+) -> Result<fault_bench::Faults> {
+    let postgres = postgres::Postgres::start("faults-postgres")?;
+    let clickhouse = clickhouse::ClickHouse::start("faults-clickhouse")?;
+    let store = [
+        "--store".to_owned(),
+        "scale".to_owned(),
+        "--postgres".to_owned(),
+        postgres.url.clone(),
+        "--clickhouse".to_owned(),
+        format!("{}/?database=vitrine", clickhouse.url),
+    ];
+    fault_bench::run_on(platform, views, clients, kills, &store, 2)
 }
 
 /// The files in `dir` whose names end with `suffix`, sorted.

@@ -580,7 +580,9 @@ fn bench_collector() -> Result {
         "collector: {:.0} events/s, ack p50 {:.2} ms, p99 {:.2} ms, {:.0} bytes per million events",
         c.events_per_s, c.ack_p50_ms, c.ack_p99_ms, c.db_bytes_per_million
     );
-    fault_bench::run(&binary, 20_000, 16, 3)?.check()
+    fault_bench::run(&binary, 20_000, 16, 3)?.check()?;
+    println!("\nThe scale configuration, two instances (PostgreSQL + ClickHouse):");
+    scale_faults(&binary, 20_000, 16, 3)?.check()
 }
 
 fn bench() -> Result {
@@ -677,6 +679,14 @@ fn bench() -> Result {
         3,
     )?;
     faults.check()?;
+    println!("\nThe scale configuration, two instances (PostgreSQL + ClickHouse):");
+    scale_faults(
+        &root().join("target/release/vitrine-platform"),
+        20_000,
+        16,
+        3,
+    )?
+    .check()?;
     let browser = browser_bench::run_bench(&root().join("target/release/vitrine-platform"), false)?;
     let report = root().join("target/bench");
     std::fs::create_dir_all(&report).map_err(|e| e.to_string())?;

@@ -21,8 +21,8 @@
 #![cfg_attr(not(test), allow(dead_code))]
 
 use crate::store::{
-    counted_codes, needs_impression, now_ms, type_code, type_name, Arrival, BucketCount,
-    EventStore, GroupBy, ReportFilter, StoreError, StoreResult, Stored,
+    counted_codes, needs_impression, now_ms, stored_reason, type_code, type_name, Arrival,
+    BucketCount, EventStore, GroupBy, ReportFilter, StoreError, StoreResult, Stored,
 };
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -501,14 +501,7 @@ impl EventStore for ChEvents {
         }));
         Ok(rows
             .into_iter()
-            .map(|(kind, code, n)| {
-                // A code a newer platform stored: still filtered.
-                let reason = u8::try_from(code)
-                    .ok()
-                    .and_then(Invalid::from_code)
-                    .unwrap_or(Invalid::Bot);
-                (kind, reason, n)
-            })
+            .map(|(kind, code, n)| (kind, stored_reason(code as i64), n))
             .collect())
     }
 

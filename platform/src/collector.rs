@@ -58,6 +58,7 @@ impl Collector {
                             creators.sort();
                             creators.dedup();
                             if !creators.is_empty() {
+                                store.announce(&creators);
                                 let _ = live.send(Arc::new(creators));
                             }
                             let mut fresh = fresh.into_iter();

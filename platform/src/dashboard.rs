@@ -6,11 +6,11 @@
 use crate::app::{blocking, AppState};
 use crate::auth::SignedIn;
 use crate::error::ApiError;
-use crate::html::{page, Head};
+use crate::html::{page, to_signin, Head};
 use crate::report::private;
 use crate::report_access::{ReportReader, Via};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use maud::html;
@@ -109,10 +109,8 @@ pub async fn page_of(
             ))
         }
         _ => {
-            let mut next = String::from("/signin?next=");
             let path = uri.path_and_query().map_or("/dashboard", |p| p.as_str());
-            vitrine_core::url::push_encoded(&mut next, path);
-            return Ok(see_other(&next));
+            return Ok(to_signin(path));
         }
     };
     let share = match reader.map(|r| r.via) {
@@ -191,11 +189,6 @@ fn refused(title: &str, text: &str, link: (&str, &str)) -> Response {
         body,
     );
     (StatusCode::FORBIDDEN, page).into_response()
-}
-
-fn see_other(location: &str) -> Response {
-    let location = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/signin"));
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 #[cfg(test)]

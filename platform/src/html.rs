@@ -1,8 +1,24 @@
 //! The platform's pages are maud templates: a value put into one is
 //! escaped, and only a `maud::PreEscaped` (a type, visible in review) is
-//! not; none is used. This module has the one page wrapper they all use.
+//! not; none is used. This module has the one page wrapper they all use,
+//! and the redirects pages answer with.
 
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
+
+/// `303 See Other` to `location` (a path on the platform).
+pub fn see_other(location: &str) -> Response {
+    let location = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/"));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+/// To the sign-in page, which returns to `path` afterwards.
+pub fn to_signin(path: &str) -> Response {
+    let mut next = String::from("/signin?next=");
+    vitrine_core::url::push_encoded(&mut next, path);
+    see_other(&next)
+}
 
 /// What a page asks for in its head, beyond what every page has.
 pub enum Head<'a> {

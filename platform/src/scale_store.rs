@@ -183,24 +183,17 @@ impl EventStore for ScaleStore {
                     .record_beacon_click(&click, e.ts as i64, *invalid)?;
             }
         }
-        // The other instances' dashboards hear of it through PostgreSQL
-        // (this one's, from the collector, at once).
-        let mut creators: Vec<String> = arrivals
-            .iter()
-            .zip(&stored)
-            .filter(|(_, s)| **s != Stored::Duplicate)
-            .filter_map(|(a, _)| a.event.creator_id.clone())
-            .collect();
-        creators.sort();
-        creators.dedup();
-        if !creators.is_empty() {
-            // Counted and acknowledged already: a lost notification costs
-            // a second's freshness, never an event.
-            if let Err(e) = self.catalogue.notify_live(&self.instance, &creators) {
-                eprintln!("vitrine-platform: {e}");
-            }
-        }
         Ok(stored)
+    }
+
+    /// The other instances' dashboards hear of it through PostgreSQL (this
+    /// one's, from the collector, at once). Counted and acknowledged
+    /// already: a lost notification costs a second's freshness, never an
+    /// event.
+    fn announce(&self, creators: &[String]) {
+        if let Err(e) = self.catalogue.notify_live(&self.instance, creators) {
+            eprintln!("vitrine-platform: {e}");
+        }
     }
 
     fn report(

@@ -238,6 +238,10 @@ pub trait CatalogueStore: Send + Sync + 'static {
 /// What is appended and counted by time: events, and the reports read
 /// from them.
 pub trait EventStore: Send + Sync + 'static {
+    /// Tells the platform's other instances that `creators` have new
+    /// events (one instance: nobody to tell).
+    fn announce(&self, _creators: &[String]) {}
+
     /// Stores events in one transaction, each with what became of it. The
     /// store filters by the rules that need what it holds (`no_impression`,
     /// `repeat_click`, vitrine_core::traffic). A `click` also records its
@@ -468,6 +472,15 @@ pub(crate) fn needs_impression(kind: EventType) -> Option<EventType> {
         EventType::ProofViewableImpression => Some(EventType::ProofImpression),
         _ => None,
     }
+}
+
+/// The rule a stored `invalid` code names; a code a newer platform stored
+/// is still filtered, named as the nearest rule this one knows.
+pub(crate) fn stored_reason(code: i64) -> Invalid {
+    u8::try_from(code)
+        .ok()
+        .and_then(Invalid::from_code)
+        .unwrap_or(Invalid::Bot)
 }
 
 /// A 32-hex-digit id (the core checked it) as its 16 bytes.
@@ -1114,13 +1127,7 @@ impl EventStore for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (kind, code, count) = row?;
-            // A code a newer platform stored: still filtered, named as the
-            // nearest rule this one knows.
-            let reason = u8::try_from(code)
-                .ok()
-                .and_then(Invalid::from_code)
-                .unwrap_or(Invalid::Bot);
-            out.push((kind, reason, count));
+            out.push((kind, stored_reason(code), count));
         }
         Ok(out)
     }

@@ -16,13 +16,6 @@ pub struct ClickHouse {
 
 const SERVER: &str = "/usr/sbin/clickhouse-server";
 
-fn free_port() -> Result<u16> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
-}
-
 /// `GET /ping` answers `Ok.` once the server takes queries.
 fn pings(port: u16) -> bool {
     use std::io::{Read, Write};
@@ -50,7 +43,7 @@ impl ClickHouse {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let (http, tcp) = (free_port()?, free_port()?);
+        let (http, tcp) = (crate::platform::free_port()?, crate::platform::free_port()?);
         let d = dir.display();
         let config = format!(
             "<yandex>\n\

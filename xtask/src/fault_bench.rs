@@ -9,7 +9,7 @@
 use crate::collector_bench::BROWSER;
 use crate::Result;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -233,11 +233,6 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
-}
-
 /// Runs the fault test: `views` page views (two events each) from
 /// `clients` clients, the platform killed `kills` times while they send.
 pub fn run(binary: &Path, views: u64, clients: usize, kills: usize) -> Result<Faults> {
@@ -264,7 +259,7 @@ pub fn run_on(
         let mut server = Server {
             binary: binary.to_path_buf(),
             data: data.clone(),
-            listen: format!("127.0.0.1:{}", free_port()?),
+            listen: format!("127.0.0.1:{}", crate::platform::free_port()?),
             child: None,
             extra: store_args.to_vec(),
         };

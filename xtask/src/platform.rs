@@ -72,6 +72,14 @@ impl Platform {
     }
 }
 
+/// A port on loopback that nothing listens on (now).
+pub fn free_port() -> Result<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
 /// Waits until the platform at `url` answers `/healthz` (20 s at most).
 pub fn wait_healthy(url: &str) -> Result {
     {

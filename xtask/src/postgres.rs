@@ -29,30 +29,15 @@ fn bin_dir() -> Option<PathBuf> {
     found.pop()
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0\n"))
-        .unwrap_or(false)
-}
-
 /// `program` from `bin`, as the `postgres` user when we are root.
 fn as_owner(bin: &Path, program: &str) -> Command {
-    if is_root() {
+    if crate::tools::is_root() {
         let mut cmd = Command::new("runuser");
         cmd.args(["-u", "postgres", "--"]).arg(bin.join(program));
         cmd
     } else {
         Command::new(bin.join(program))
     }
-}
-
-fn free_port() -> Result<u16> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
 }
 
 impl Postgres {
@@ -80,7 +65,7 @@ impl Postgres {
         let dir = root().join("target").join(name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        if is_root() {
+        if crate::tools::is_root() {
             run(Command::new("chown")
                 .args(["-R", "postgres:postgres"])
                 .arg(&dir))?;
@@ -96,7 +81,7 @@ impl Postgres {
             ])
             .arg(&data)
             .stdout(std::process::Stdio::null()))?;
-        let port = free_port()?;
+        let port = crate::platform::free_port()?;
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
             dir.display()

@@ -14,13 +14,6 @@ use std::process::{Child, Command, Stdio};
 
 const NGINX: &str = "/usr/sbin/nginx";
 
-fn free_port() -> Result<u16> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
-}
-
 /// nginx's config: both instances upstream; the live stream unbuffered
 /// and kept open; an instance that fails is passed over for a while.
 fn nginx_conf(dir: &std::path::Path, listen: &str, instances: &[String]) -> String {
@@ -74,7 +67,7 @@ pub fn demo(listen: &str) -> Result {
     // One after the other: the first migrates and seeds, the second finds
     // it done (the advisory lock would let them start together too).
     for _ in 0..2 {
-        let address = format!("127.0.0.1:{}", free_port()?);
+        let address = format!("127.0.0.1:{}", crate::platform::free_port()?);
         let child = Command::new(root.join("target/release/vitrine-platform"))
             .args(["--listen", &address, "--data"])
             .arg(dir.join("data"))

@@ -124,6 +124,15 @@ fn debian_installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether this process runs as root.
+pub(crate) fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.trim_ascii() == b"0")
+        .unwrap_or(false)
+}
+
 pub(crate) fn ensure_debian(packages: &[&str]) -> Result {
     let missing: Vec<&str> = packages
         .iter()
@@ -134,11 +143,7 @@ pub(crate) fn ensure_debian(packages: &[&str]) -> Result {
         return Ok(());
     }
     eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0"))
-        .unwrap_or(false);
+    let is_root = is_root();
     let apt = |args: &[&str]| {
         let mut cmd = if is_root {
             Command::new("apt-get")

@@ -13,10 +13,11 @@
 use crate::app::{blocking, AppState};
 use crate::auth::{CsrfForm, Posted, SameSite, SignedIn};
 use crate::error::ApiError;
+use crate::html::{see_other, to_signin};
 use crate::store::{CreatorRow, ReaderRow, StudioItem};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::Markup;
@@ -66,17 +67,6 @@ impl Session {
             )
         })
     }
-}
-
-fn see_other(location: &str) -> Response {
-    let location = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/studio"));
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
-}
-
-fn to_signin(path: &str) -> Response {
-    let mut next = String::from("/signin?next=");
-    vitrine_core::url::push_encoded(&mut next, path);
-    see_other(&next)
 }
 
 fn not_yours() -> ApiError {
@@ -487,7 +477,10 @@ mod tests {
         let (status, headers, _) = send(&app, "GET", &path, &[], None).await;
         assert_eq!(
             (status, &headers["content-type"]),
-            (StatusCode::OK, &HeaderValue::from_static("image/png"))
+            (
+                StatusCode::OK,
+                &axum::http::HeaderValue::from_static("image/png")
+            )
         );
 
         let draft = |link: &str, title: &str| {

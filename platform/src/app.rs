@@ -110,3 +110,21 @@ pub async fn found<T: Send + 'static>(
     };
     row.ok_or_else(|| ApiError::not_found(reason))
 }
+
+/// The client of a request: its address (behind a trusted proxy, the one
+/// it names: `serve.rs`), hashed with the day's salt (`limits::Salts`).
+impl axum::extract::FromRequestParts<AppState> for crate::limits::Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<crate::limits::Client, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        let salt = state.limiters.salts.today(&state.store).await;
+        Ok(crate::limits::Client(crate::limits::client_id(&salt, ip)))
+    }
+}

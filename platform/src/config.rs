@@ -3,10 +3,11 @@
 //! `VITRINE_LISTEN`, `VITRINE_DATA`, `VITRINE_WWW`, `VITRINE_PKG`,
 //! `VITRINE_CLIENT_EVENTS`, `VITRINE_PUBLIC_URL`), `--store embedded|scale`
 //! with `--postgres URL` and `--clickhouse URL` (`VITRINE_STORE`,
-//! `VITRINE_POSTGRES`, `VITRINE_CLICKHOUSE`), and `--test-fixtures`.
+//! `VITRINE_POSTGRES`, `VITRINE_CLICKHOUSE`), `--trusted-proxy ADDR,…`
+//! (`VITRINE_TRUSTED_PROXY`) and `--test-fixtures`.
 //! Flags win over the environment, which wins over defaults.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Where the platform keeps what it knows.
@@ -39,6 +40,10 @@ pub struct Config {
     /// the platform runs for tests, never for the demo or in production.
     pub test_fixtures: bool,
     pub store: StoreChoice,
+    /// The proxies in front (nginx, a load balancer) whose
+    /// `X-Forwarded-For` names the client; from any other address the
+    /// header is ignored, so a client cannot choose who it is.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--data DIR] [--www DIR] [--pkg DIR]
@@ -63,6 +68,10 @@ pub const USAGE: &str = "usage: vitrine-platform [--listen 127.0.0.1:8080] [--da
   --postgres URL  postgres://user@host:port/db (env VITRINE_POSTGRES)
   --clickhouse URL
                   http://host:port/?database=NAME (env VITRINE_CLICKHOUSE)
+  --trusted-proxy ADDR,…
+                  the proxies in front (env VITRINE_TRUSTED_PROXY; default none): from them the
+                  client is the last address in X-Forwarded-For (limits, throttles and
+                  invalid-traffic rules are per client); from anyone else the header is ignored
   --test-fixtures serve www/test/, the end-to-end suite's hostile pages (tests only)";
 
 impl Config {
@@ -81,6 +90,7 @@ impl Config {
         let mut store = env("VITRINE_STORE").unwrap_or_else(|| "embedded".into());
         let mut postgres = env("VITRINE_POSTGRES").unwrap_or_default();
         let mut clickhouse = env("VITRINE_CLICKHOUSE").unwrap_or_default();
+        let mut trusted = env("VITRINE_TRUSTED_PROXY").unwrap_or_default();
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -96,6 +106,7 @@ impl Config {
                 "--store" => &mut store,
                 "--postgres" => &mut postgres,
                 "--clickhouse" => &mut clickhouse,
+                "--trusted-proxy" => &mut trusted,
                 "--listen" => &mut listen,
                 "--data" => &mut data,
                 "--www" => &mut www,
@@ -125,6 +136,15 @@ impl Config {
                 format!("--public-url: {given:?} is not an origin such as https://vitrine.example")
             })?),
         };
+        let trusted_proxies = trusted
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse::<IpAddr>()
+                    .map_err(|_| format!("--trusted-proxy: {a:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let store = match store.as_str() {
             "embedded" => StoreChoice::Embedded,
             "scale" if postgres.is_empty() || clickhouse.is_empty() => {
@@ -141,6 +161,7 @@ impl Config {
             public_url,
             test_fixtures,
             store,
+            trusted_proxies,
             listen,
             data: data.into(),
             www: www.into(),
@@ -225,6 +246,17 @@ mod tests {
         let c = Config::from_args(args, no_env).unwrap();
         assert_eq!(c.public_url.as_deref(), Some("https://vitrine.example"));
         assert!(c.test_fixtures);
+        assert!(c.trusted_proxies.is_empty());
+        let env = |k: &str| (k == "VITRINE_TRUSTED_PROXY").then(|| "10.0.0.2, ::1".to_string());
+        assert_eq!(
+            Config::from_args(Vec::<String>::new(), env)
+                .unwrap()
+                .trusted_proxies,
+            [
+                "10.0.0.2".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
         let args = ["--client-events", "5000"].map(String::from);
         assert_eq!(
             Config::from_args(args, no_env).unwrap().client_events,
@@ -251,6 +283,12 @@ mod tests {
                 Config::from_args(["--public-url", bad].map(String::from), no_env).unwrap_err();
             assert!(err.contains("--public-url"), "{bad}: {err}");
         }
+        let err = Config::from_args(
+            ["--trusted-proxy", "127.0.0.1,nginx"].map(String::from),
+            no_env,
+        )
+        .unwrap_err();
+        assert!(err.contains("\"nginx\" is not an IP address"), "{err}");
         let err = Config::from_args(["--bogus"].map(String::from), no_env).unwrap_err();
         assert!(err.contains("unknown argument --bogus"), "{err}");
     }

@@ -307,11 +307,16 @@ pub async fn signin(
     let next = safe_next(&state.public, form.next.as_ref());
     let email = form.email.trim().to_lowercase();
     let account = account_key(&email);
-    let limiters = &state.limiters;
-    let throttled = limiters
-        .signin_clients
-        .begin(client.0)
-        .and_then(|()| limiters.signin_accounts.begin(account));
+    // Counted where every instance sees them (the store), before any
+    // password is checked.
+    let limiters = state.limiters.clone();
+    let throttled = blocking(&state, move |s| {
+        Ok(match limiters.signin_clients.begin(s, client.0)? {
+            Ok(()) => limiters.signin_accounts.begin(s, account)?,
+            waiting => waiting,
+        })
+    })
+    .await?;
     if let Err(wait) = throttled {
         let mut page = signin_page(
             &next,
@@ -342,8 +347,12 @@ pub async fn signin(
         *page.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(page);
     };
-    limiters.signin_accounts.forget(account);
-    limiters.signin_clients.undo_one(client.0);
+    let limiters = state.limiters.clone();
+    blocking(&state, move |s| {
+        limiters.signin_accounts.forget(s, account)?;
+        limiters.signin_clients.undo_one(s, client.0)
+    })
+    .await?;
     // The session this browser had (another reader's, or a planted one)
     // ends here: a sign-in never leaves an old session alive beside it.
     let replaced = headers

@@ -8,61 +8,85 @@
 //! Limits are per instance (each instance counts what it receives).
 
 use crate::error::ApiError;
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
+use crate::store::{Store, StoreResult, Tries, FORGET_AFTER_MS};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// A client, as a 16-byte salted hash of its address (the day's salt).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientId(pub [u8; 16]);
 
-/// The client of a request: its address, hashed with the day's salt.
-/// (Behind a proxy every request comes from the proxy; see SECURITY.md.)
+/// The client of a request: its address (behind a trusted proxy, the one
+/// it names: `serve.rs`), hashed with the day's salt.
 pub struct Client(pub ClientId);
 
-impl<S: Sync> FromRequestParts<S> for Client {
-    type Rejection = std::convert::Infallible;
+/// `ip` as a client, under `salt`.
+pub fn client_id(salt: &[u8; 32], ip: IpAddr) -> ClientId {
+    let digest = Sha256::new()
+        .chain_update(salt)
+        .chain_update(ip.to_string())
+        .finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    ClientId(id)
+}
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Client, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-        Ok(Client(SALT.hash(ip)))
+/// Each day's salt (UTC), random, kept by the store for that day only
+/// (`CatalogueStore::kept_secret`): every instance of the scale
+/// configuration hashes a client alike, so per-client rules (repeat
+/// clicks) hold whichever instance a request reaches, and a restart keeps
+/// the day's clients apart as before. The day before is deleted as a new
+/// day's is made, so one day's hashes cannot be linked to the next's.
+#[derive(Default)]
+pub struct Salts {
+    today: Mutex<Option<(i64, [u8; 32])>>,
+    /// While the store cannot be reached: this instance's own for the day.
+    fallback: Mutex<Option<(i64, [u8; 32])>>,
+}
+
+impl Salts {
+    /// Today's salt: known, or asked of `store` once a day.
+    pub async fn today(&self, store: &Arc<dyn Store>) -> [u8; 32] {
+        let day = crate::store::now_ms() / 86_400_000;
+        let lock =
+            |m: &Mutex<Option<(i64, [u8; 32])>>| *m.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((d, salt)) = lock(&self.today).filter(|(d, _)| *d == day) {
+            let _ = d;
+            return salt;
+        }
+        let fresh = random_salt();
+        let store = store.clone();
+        let kept = tokio::task::spawn_blocking(move || {
+            store.kept_secret(&format!("salt:{day:010}"), fresh, "salt:")
+        })
+        .await;
+        match kept {
+            Ok(Ok(salt)) => {
+                *self.today.lock().unwrap_or_else(|p| p.into_inner()) = Some((day, salt));
+                salt
+            }
+            failed => {
+                eprintln!("vitrine-platform: the day's salt could not be kept ({failed:?}); this instance's own is used meanwhile");
+                let mut own = self.fallback.lock().unwrap_or_else(|p| p.into_inner());
+                match *own {
+                    Some((d, salt)) if d == day => salt,
+                    _ => {
+                        *own = Some((day, fresh));
+                        fresh
+                    }
+                }
+            }
+        }
     }
 }
 
-/// The day's salt, replaced when the day (UTC) changes.
-struct Salt(Mutex<Option<(i64, [u8; 32])>>);
-
-static SALT: Salt = Salt(Mutex::new(None));
-
-impl Salt {
-    fn hash(&self, ip: IpAddr) -> ClientId {
-        let day = crate::store::now_ms() / 86_400_000;
-        let mut salt = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let bytes = match *salt {
-            Some((d, bytes)) if d == day => bytes,
-            _ => {
-                let mut bytes = [0u8; 32];
-                getrandom::fill(&mut bytes).expect("the OS random source is available");
-                *salt = Some((day, bytes));
-                bytes
-            }
-        };
-        drop(salt);
-        let digest = Sha256::new()
-            .chain_update(bytes)
-            .chain_update(ip.to_string())
-            .finalize();
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&digest[..16]);
-        ClientId(id)
-    }
+fn random_salt() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    bytes
 }
 
 /// A rate: a burst of `burst` requests (or events), then `per_second`.
@@ -142,6 +166,7 @@ pub struct Limiters {
     /// Sign-in attempts by account (a hash of the email) and by client.
     pub signin_accounts: Attempts,
     pub signin_clients: Attempts,
+    pub salts: Salts,
 }
 
 impl Limiters {
@@ -151,8 +176,9 @@ impl Limiters {
             posts: Buckets::new(limits.posts),
             links: Buckets::new(limits.links),
             views: ViewCounts::new(),
-            signin_accounts: Attempts::new(limits.signin_per_account),
-            signin_clients: Attempts::new(limits.signin_per_client),
+            signin_accounts: Attempts::new(limits.signin_per_account, "account"),
+            signin_clients: Attempts::new(limits.signin_per_client, "client"),
+            salts: Salts::default(),
         }
     }
 }
@@ -204,75 +230,74 @@ impl Buckets {
 /// then each further one waits twice as long as the one before (1 s, 2 s,
 /// 4 s … at most 15 minutes). An attempt is counted when it starts, so
 /// guesses sent all at once are counted before any is checked; a quiet
-/// hour forgets them.
+/// hour forgets them. The counts are the store's
+/// (`CatalogueStore::update_attempts`), so every instance of the scale
+/// configuration counts an account's guesses wherever they land.
 pub struct Attempts {
     free: u32,
-    entries: Mutex<HashMap<[u8; 16], Tries>>,
-}
-
-struct Tries {
-    count: u32,
-    last: Instant,
-    blocked_until: Instant,
+    /// What the store keeps them under (`account`, `client`).
+    scope: &'static str,
 }
 
 /// The longest wait between two attempts.
 const LONGEST_WAIT_S: u64 = 15 * 60;
-/// After this long without an attempt, the count starts again.
-const FORGET_AFTER_S: u64 = 3600;
 
 impl Attempts {
-    pub fn new(free: u32) -> Attempts {
-        Attempts {
-            free,
-            entries: Mutex::new(HashMap::new()),
-        }
+    pub fn new(free: u32, scope: &'static str) -> Attempts {
+        Attempts { free, scope }
     }
 
-    /// Starts an attempt for `key`, or says how many seconds until one may
-    /// start (`429`). A refused attempt does not lengthen the wait.
-    pub fn begin(&self, key: [u8; 16]) -> Result<(), u64> {
-        let now = Instant::now();
-        let forget = std::time::Duration::from_secs(FORGET_AFTER_S);
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= SWEEP_AT {
-            entries.retain(|_, t| now.duration_since(t.last) < forget);
+    /// An attempt at `now_ms` by a key whose attempts were `tries`:
+    /// allowed, or how many seconds until one may start (`429`; a refused
+    /// attempt does not lengthen the wait), and what to keep.
+    pub fn begin_at(&self, tries: Option<Tries>, now_ms: i64) -> (Result<(), u64>, Tries) {
+        let mut t = tries
+            .filter(|t| now_ms - t.last_ms < FORGET_AFTER_MS)
+            .unwrap_or(Tries {
+                count: 0,
+                last_ms: now_ms,
+                blocked_until_ms: now_ms,
+            });
+        if now_ms < t.blocked_until_ms {
+            let wait = (t.blocked_until_ms - now_ms) as u64;
+            return (Err(wait.div_ceil(1000).max(1)), t);
         }
-        let tries = entries.entry(key).or_insert(Tries {
-            count: 0,
-            last: now,
-            blocked_until: now,
-        });
-        if now.duration_since(tries.last) >= forget {
-            tries.count = 0;
-        }
-        if now < tries.blocked_until {
-            let wait = tries.blocked_until.duration_since(now).as_secs_f64();
-            return Err(wait.ceil().max(1.0) as u64);
-        }
-        tries.count += 1;
-        tries.last = now;
-        if tries.count > self.free {
-            let doublings = (tries.count - self.free - 1).min(20);
+        t.count += 1;
+        t.last_ms = now_ms;
+        if t.count > self.free {
+            let doublings = (t.count - self.free - 1).min(20);
             let wait = (1u64 << doublings).min(LONGEST_WAIT_S);
-            tries.blocked_until = now + std::time::Duration::from_secs(wait);
+            t.blocked_until_ms = now_ms + wait as i64 * 1000;
         }
-        Ok(())
+        (Ok(()), t)
+    }
+
+    /// Starts an attempt for `key` (see [`Attempts::begin_at`]).
+    pub fn begin(&self, store: &dyn Store, key: [u8; 16]) -> StoreResult<Result<(), u64>> {
+        let now = crate::store::now_ms();
+        let mut outcome = Ok(());
+        store.update_attempts(self.scope, key, now, &mut |tries| {
+            let (result, kept) = self.begin_at(tries, now);
+            outcome = result;
+            Some(kept)
+        })?;
+        Ok(outcome)
     }
 
     /// `key` proved itself (the right password): its attempts are forgotten.
-    pub fn forget(&self, key: [u8; 16]) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.remove(&key);
+    pub fn forget(&self, store: &dyn Store, key: [u8; 16]) -> StoreResult<()> {
+        store.update_attempts(self.scope, key, crate::store::now_ms(), &mut |_| None)
     }
 
     /// One of `key`'s attempts is not held against it (a client's sign-in
     /// that succeeded), without forgetting the others.
-    pub fn undo_one(&self, key: [u8; 16]) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tries) = entries.get_mut(&key) {
-            tries.count = tries.count.saturating_sub(1);
-        }
+    pub fn undo_one(&self, store: &dyn Store, key: [u8; 16]) -> StoreResult<()> {
+        store.update_attempts(self.scope, key, crate::store::now_ms(), &mut |tries| {
+            tries.map(|t| Tries {
+                count: t.count.saturating_sub(1),
+                ..t
+            })
+        })
     }
 }
 
@@ -343,40 +368,104 @@ mod tests {
     }
 
     #[test]
-    fn attempts_are_free_then_each_waits_twice_as_long_and_success_forgets() {
-        let attempts = Attempts::new(3);
-        let (a, b) = ([1; 16], [2; 16]);
+    fn attempts_are_free_then_each_waits_twice_as_long_and_a_quiet_hour_forgets() {
+        let attempts = Attempts::new(3, "test");
+        let mut kept = None;
+        let mut at = |now: i64| {
+            let (result, tries) = attempts.begin_at(kept, now);
+            kept = Some(tries);
+            result
+        };
         for _ in 0..4 {
-            assert_eq!(attempts.begin(a), Ok(()));
+            assert_eq!(at(1_000), Ok(()));
         }
-        assert_eq!(attempts.begin(a), Err(1), "the fourth started a 1 s wait");
-        assert_eq!(attempts.begin(a), Err(1), "refusals do not lengthen it");
-        assert_eq!(attempts.begin(b), Ok(()), "another key is not slowed");
-        // Past the wait, the next attempt starts one twice as long.
-        {
-            let mut entries = attempts.entries.lock().unwrap();
-            let t = entries.get_mut(&a).unwrap();
-            t.blocked_until = Instant::now();
+        assert_eq!(at(1_000), Err(1), "the fourth started a 1 s wait");
+        assert_eq!(at(1_500), Err(1), "refusals do not lengthen it");
+        assert_eq!(at(2_000), Ok(()), "past the wait");
+        assert_eq!(at(2_000), Err(2), "the next waits twice as long");
+        for n in 0..30 {
+            let now = 10_000_000 + n * 1_000_000;
+            let _ = at(now);
         }
-        assert_eq!(attempts.begin(a), Ok(()));
-        assert_eq!(attempts.begin(a), Err(2));
-        {
-            let mut entries = attempts.entries.lock().unwrap();
-            let t = entries.get_mut(&a).unwrap();
-            t.count = 40;
-            t.blocked_until = Instant::now();
-        }
-        assert_eq!(attempts.begin(a), Ok(()));
-        assert_eq!(attempts.begin(a), Err(LONGEST_WAIT_S), "at most 15 minutes");
-        attempts.forget(a);
-        assert_eq!(attempts.begin(a), Ok(()));
+        assert_eq!(at(39_000_001), Err(LONGEST_WAIT_S), "at most 15 minutes");
+        assert_eq!(at(39_000_000 + FORGET_AFTER_MS), Ok(()), "an hour later");
+        assert_eq!(kept.map(|t| t.count), Some(1), "counting starts again");
     }
 
+    /// The attack: guesses spread over the scale configuration's
+    /// instances each met a fresh count. The counts are the store's: two
+    /// instances (two `Limiters`) see one account's attempts together.
     #[test]
-    fn addresses_are_hashed_and_the_same_address_is_the_same_client() {
-        let a = SALT.hash("203.0.113.7".parse().unwrap());
-        assert_eq!(a, SALT.hash("203.0.113.7".parse().unwrap()));
-        assert_ne!(a, SALT.hash("203.0.113.8".parse().unwrap()));
+    fn attempts_are_counted_together_wherever_they_land() {
+        let (store, dir) = crate::testing::seeded_store("attempts");
+        let (one, other) = (Attempts::new(3, "account"), Attempts::new(3, "account"));
+        let (a, b) = ([1; 16], [2; 16]);
+        assert_eq!(one.begin(store.as_ref(), a).unwrap(), Ok(()));
+        assert_eq!(other.begin(store.as_ref(), a).unwrap(), Ok(()));
+        assert_eq!(one.begin(store.as_ref(), a).unwrap(), Ok(()));
+        assert_eq!(other.begin(store.as_ref(), a).unwrap(), Ok(()));
+        assert_eq!(
+            one.begin(store.as_ref(), a).unwrap(),
+            Err(1),
+            "five at two instances"
+        );
+        assert_eq!(
+            other.begin(store.as_ref(), b).unwrap(),
+            Ok(()),
+            "another key is not slowed"
+        );
+        let client = Attempts::new(3, "client");
+        assert_eq!(
+            client.begin(store.as_ref(), a).unwrap(),
+            Ok(()),
+            "another scope neither"
+        );
+        other.forget(store.as_ref(), a).unwrap();
+        assert_eq!(
+            one.begin(store.as_ref(), a).unwrap(),
+            Ok(()),
+            "forgotten for all"
+        );
+        for _ in 0..3 {
+            client.begin(store.as_ref(), b).unwrap().unwrap();
+        }
+        client.undo_one(store.as_ref(), b).unwrap();
+        assert_eq!(
+            client.begin(store.as_ref(), b).unwrap(),
+            Ok(()),
+            "one given back"
+        );
+        assert_eq!(
+            client.begin(store.as_ref(), b).unwrap(),
+            Ok(()),
+            "the fourth: a wait after it"
+        );
+        assert_eq!(client.begin(store.as_ref(), b).unwrap(), Err(1));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn addresses_are_hashed_with_the_days_salt_every_instance_shares() {
+        let (store, dir) = crate::testing::seeded_store("salts");
+        let (one, other) = (Salts::default(), Salts::default());
+        let salt = one.today(&store).await;
+        assert_eq!(salt, one.today(&store).await);
+        assert_eq!(
+            salt,
+            other.today(&store).await,
+            "another instance (or this one restarted) gets the same salt"
+        );
+        let ip = "203.0.113.7".parse().unwrap();
+        let a = client_id(&salt, ip);
+        assert_eq!(a, client_id(&salt, ip));
+        assert_ne!(a, client_id(&salt, "203.0.113.8".parse().unwrap()));
+        assert_ne!(
+            a,
+            client_id(&random_salt(), ip),
+            "another day, another client"
+        );
+        assert!(!a.0.iter().all(|&b| b == 0));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -35,6 +35,24 @@ pub enum TokenError {
 pub struct Secret([u8; 32]);
 
 impl Secret {
+    /// A secret of these bytes (the one the scale configuration's
+    /// instances share, kept in PostgreSQL).
+    pub fn from_bytes(bytes: [u8; 32]) -> Secret {
+        Secret(bytes)
+    }
+
+    /// The bytes of the secret in `dir` if there is one, else fresh random
+    /// ones (a first scale instance keeps the secret an embedded platform
+    /// signed with, so its links stay valid).
+    pub fn bytes_in_or_fresh(dir: &Path) -> std::io::Result<[u8; 32]> {
+        if dir.join("secret.key").exists() {
+            return Secret::load_or_create(dir).map(|s| s.0);
+        }
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(bytes)
+    }
+
     pub fn load_or_create(dir: &Path) -> std::io::Result<Secret> {
         let path = dir.join("secret.key");
         if let Ok(text) = std::fs::read_to_string(&path) {

@@ -98,11 +98,21 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     let opened = config.clone();
     let (store, scale_instance) =
         tokio::task::spawn_blocking(move || open_store(&opened)).await??;
-    // The data directory also holds the signing secret and the partners'
-    // file, whichever store keeps the rest (several instances of the scale
-    // configuration share one secret: the same secret.key in each).
+    // The data directory holds the partners' file, and the embedded
+    // platform's signing secret; the scale configuration's instances share
+    // theirs through PostgreSQL (the first to start decides it), so any
+    // instance checks any `/r/` link and CSRF token.
     std::fs::create_dir_all(&config.data)?;
-    let secret = links::Secret::load_or_create(&config.data)?;
+    let secret = match &config.store {
+        config::StoreChoice::Embedded => links::Secret::load_or_create(&config.data)?,
+        config::StoreChoice::Scale { .. } => {
+            let fresh = links::Secret::bytes_in_or_fresh(&config.data)?;
+            let kept = store.clone();
+            let bytes = tokio::task::spawn_blocking(move || kept.kept_secret("signing", fresh, ""))
+                .await??;
+            links::Secret::from_bytes(bytes)
+        }
+    };
     let registry = partners::load(&config.data)?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
@@ -124,7 +134,11 @@ async fn run(config: config::Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let app = routes::router(state, &config.www, &config.pkg, config.test_fixtures);
     println!("vitrine-platform: serving on http://{addr}/ (public URL {public})");
-    serve::serve(listener, app, serve::ServeLimits::default(), async {
+    let limits = serve::ServeLimits {
+        trusted_proxies: config.trusted_proxies.clone().into(),
+        ..serve::ServeLimits::default()
+    };
+    serve::serve(listener, app, limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

@@ -14,6 +14,7 @@
 
 #![cfg_attr(not(test), allow(dead_code))]
 
+use crate::store::Tries;
 use crate::store::{
     now_ms, CatalogueStore, ClickRow, CreatorRow, ItemRow, Media, ReaderRow, ReportKeyRow,
     StoreError, StoreResult, Stored, StudioItem,
@@ -25,8 +26,13 @@ use tokio_postgres::{NoTls, Row};
 use vitrine_core::traffic::{repeats, Invalid};
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: &[(i32, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_catalogue.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_catalogue.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_kept_secrets.sql"),
+    ),
+];
 
 /// The advisory lock migrations are applied under (any number, the same in
 /// every instance: "vitrine" in ASCII).
@@ -575,6 +581,103 @@ impl CatalogueStore for PgCatalogue {
             &[&hash],
             report_key_row,
         )
+    }
+
+    fn kept_secret(&self, name: &str, fresh: [u8; 32], forget: &str) -> StoreResult<[u8; 32]> {
+        let (name, forget) = (name.to_owned(), forget.to_owned());
+        let value: Vec<u8> = self.run(|pool| async move {
+            let mut conn = pool.get().await.map_err(failed)?;
+            let tx = conn.transaction().await.map_err(failed)?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO kept_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    &[&name, &&fresh[..]],
+                )
+                .await
+                .map_err(failed)?;
+            if inserted == 1 && !forget.is_empty() {
+                tx.execute(
+                    "DELETE FROM kept_secrets WHERE starts_with(name, $1) AND name < $2",
+                    &[&forget, &name],
+                )
+                .await
+                .map_err(failed)?;
+            }
+            let value = tx
+                .query_one("SELECT value FROM kept_secrets WHERE name = $1", &[&name])
+                .await
+                .map_err(failed)?
+                .try_get(0)
+                .map_err(failed)?;
+            tx.commit().await.map_err(failed)?;
+            Ok(value)
+        })?;
+        crate::store::secret_bytes(&value)
+    }
+
+    fn update_attempts(
+        &self,
+        scope: &str,
+        key: [u8; 16],
+        now_ms: i64,
+        change: &mut (dyn FnMut(Option<Tries>) -> Option<Tries> + Send),
+    ) -> StoreResult<()> {
+        let scope = scope.to_owned();
+        self.run(|pool| async move {
+            let mut conn = pool.get().await.map_err(failed)?;
+            let tx = conn.transaction().await.map_err(failed)?;
+            let expired = now_ms - crate::store::FORGET_AFTER_MS;
+            tx.execute("DELETE FROM signin_attempts WHERE last_ms < $1", &[&expired])
+                .await
+                .map_err(failed)?;
+            // The row exists (and is locked) before it is read, so two
+            // instances' attempts at once are counted one after the other.
+            tx.execute(
+                "INSERT INTO signin_attempts (scope, key, count, last_ms, blocked_until_ms) \
+                 VALUES ($1, $2, -1, 0, 0) ON CONFLICT (scope, key) DO NOTHING",
+                &[&scope, &&key[..]],
+            )
+            .await
+            .map_err(failed)?;
+            let row = tx
+                .query_one(
+                    "SELECT count, last_ms, blocked_until_ms FROM signin_attempts \
+                     WHERE scope = $1 AND key = $2 FOR UPDATE",
+                    &[&scope, &&key[..]],
+                )
+                .await
+                .map_err(failed)?;
+            let count: i32 = row.try_get(0).map_err(failed)?;
+            let kept = (count >= 0)
+                .then(|| -> StoreResult<Tries> {
+                    Ok(Tries {
+                        count: count as u32,
+                        last_ms: row.try_get(1).map_err(failed)?,
+                        blocked_until_ms: row.try_get(2).map_err(failed)?,
+                    })
+                })
+                .transpose()?;
+            match change(kept) {
+                Some(t) => {
+                    let count = t.count.min(i32::MAX as u32) as i32;
+                    tx.execute(
+                        "UPDATE signin_attempts SET count = $3, last_ms = $4, blocked_until_ms = $5 \
+                         WHERE scope = $1 AND key = $2",
+                        &[&scope, &&key[..], &count, &t.last_ms, &t.blocked_until_ms],
+                    )
+                    .await
+                    .map_err(failed)?
+                }
+                None => tx
+                    .execute(
+                        "DELETE FROM signin_attempts WHERE scope = $1 AND key = $2",
+                        &[&scope, &&key[..]],
+                    )
+                    .await
+                    .map_err(failed)?,
+            };
+            tx.commit().await.map_err(failed)
+        })
     }
 
     fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool> {

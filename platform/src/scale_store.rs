@@ -125,6 +125,20 @@ impl CatalogueStore for ScaleStore {
         self.catalogue.report_key(hash)
     }
 
+    fn kept_secret(&self, name: &str, fresh: [u8; 32], forget: &str) -> StoreResult<[u8; 32]> {
+        self.catalogue.kept_secret(name, fresh, forget)
+    }
+
+    fn update_attempts(
+        &self,
+        scope: &str,
+        key: [u8; 16],
+        now_ms: i64,
+        change: &mut (dyn FnMut(Option<crate::store::Tries>) -> Option<crate::store::Tries> + Send),
+    ) -> StoreResult<()> {
+        self.catalogue.update_attempts(scope, key, now_ms, change)
+    }
+
     fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool> {
         self.catalogue.revoke_report_key(creator_id, id, now_ms)
     }

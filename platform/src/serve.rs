@@ -12,7 +12,11 @@
 //!   (the live dashboard) is not cut once it has started;
 //! - a **connection cap**, overall and per client address: past it a new
 //!   connection is closed at once, so a flood of sockets from one address
-//!   cannot take the places of other clients.
+//!   cannot take the places of other clients;
+//! - behind **trusted proxies** (`--trusted-proxy`), the client named by
+//!   the last address in `X-Forwarded-For` (the one the proxy added), for
+//!   every per-client rule downstream; the proxies' own connections count
+//!   against the overall cap only. From anyone else the header is ignored.
 
 use crate::error::ApiError;
 use axum::extract::{ConnectInfo, Request};
@@ -28,8 +32,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// What one connection and one request may take.
-#[derive(Clone, Copy, Debug)]
+/// What one connection and one request may take, and whom to believe
+/// about a request's client.
+#[derive(Clone, Debug)]
 pub struct ServeLimits {
     /// For a request's headers to arrive (and for an idle keep-alive
     /// connection to wait for its next request).
@@ -42,6 +47,8 @@ pub struct ServeLimits {
     pub max_connections: usize,
     /// Open connections at once from one address.
     pub max_connections_per_client: usize,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
 impl Default for ServeLimits {
@@ -55,6 +62,7 @@ impl Default for ServeLimits {
             // Above what one browser opens to one host (6 for HTTP/1.1) for
             // a few readers behind one address (an office, a carrier's NAT).
             max_connections_per_client: 64,
+            trusted_proxies: Arc::new([]),
         }
     }
 }
@@ -77,7 +85,9 @@ impl Place {
     fn take(open: &Arc<Mutex<Open>>, client: IpAddr, limits: &ServeLimits) -> Option<Place> {
         let mut o = open.lock().unwrap_or_else(|p| p.into_inner());
         let mine = o.by_client.get(&client).copied().unwrap_or(0);
-        if o.total >= limits.max_connections || mine >= limits.max_connections_per_client {
+        let capped = !limits.trusted_proxies.contains(&client);
+        if o.total >= limits.max_connections || capped && mine >= limits.max_connections_per_client
+        {
             return None;
         }
         o.total += 1;
@@ -120,6 +130,27 @@ pub fn with_request_timeout(app: Router, limit: Duration) -> Router {
     ))
 }
 
+/// The client of a request that came from `peer`: from a trusted proxy,
+/// the last valid address its `X-Forwarded-For` lists (the one it added;
+/// those before it are whatever the client claimed), else `peer`.
+fn client_of(
+    peer: std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpAddr],
+) -> std::net::SocketAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()
+        .and_then(|a| a.trim().parse::<IpAddr>().ok())
+        .map_or(peer, |ip| std::net::SocketAddr::new(ip, 0))
+}
+
 /// Serves `app` on `listener` under `limits` until `shutdown` resolves.
 /// Each request carries its client's address (`ConnectInfo`).
 pub async fn serve(
@@ -156,9 +187,11 @@ pub async fn serve(
         };
         let _ = socket.set_nodelay(true);
         let app = app.clone();
+        let trusted = limits.trusted_proxies.clone();
         let service =
             hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(address));
+                let client = client_of(address, request.headers(), &trusted);
+                request.extensions_mut().insert(ConnectInfo(client));
                 app.clone().oneshot(request.map(axum::body::Body::new))
             });
         let connection = http.serve_connection(TokioIo::new(socket), service);
@@ -186,10 +219,18 @@ mod tests {
     /// A server under `limits` on a free loopback port: `/` answers, and
     /// `/echo` reads its whole body first.
     async fn server(limits: ServeLimits) -> SocketAddr {
-        let app = Router::new().route("/", get(|| async { "ok" })).route(
-            "/echo",
-            post(|body: axum::body::Bytes| async move { body.len().to_string() }),
-        );
+        let app = Router::new()
+            .route("/", get(|| async { "ok" }))
+            .route(
+                "/echo",
+                post(|body: axum::body::Bytes| async move { body.len().to_string() }),
+            )
+            .route(
+                "/who",
+                get(|ConnectInfo(client): ConnectInfo<SocketAddr>| async move {
+                    client.ip().to_string()
+                }),
+            );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(serve(listener, app, limits, std::future::pending()));
@@ -339,5 +380,63 @@ mod tests {
         drop(sockets);
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(answered(address).await, "served again once they close");
+    }
+
+    /// Who `/who` says asked, when the request says `forwarded`.
+    async fn who(address: SocketAddr, forwarded: &[&str]) -> String {
+        let mut socket = TcpStream::connect(address).await.unwrap();
+        let headers: String = forwarded
+            .iter()
+            .map(|f| format!("X-Forwarded-For: {f}\r\n"))
+            .collect();
+        let request = format!("GET /who HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n");
+        socket.write_all(request.as_bytes()).await.unwrap();
+        let text = read_until_closed(&mut socket, Duration::from_secs(2))
+            .await
+            .expect("answered");
+        text.rsplit("\r\n").next().unwrap_or_default().to_string()
+    }
+
+    /// The attack: a client sending `X-Forwarded-For` to pose as another
+    /// (a fresh address per request escapes every per-client limit). Only
+    /// a trusted proxy is believed, and only for the address it added.
+    #[tokio::test]
+    async fn only_a_trusted_proxy_names_the_client() {
+        let open = server(quick()).await;
+        assert_eq!(
+            who(open, &["203.0.113.9"]).await,
+            "127.0.0.1",
+            "not trusted: ignored"
+        );
+
+        let behind = server(ServeLimits {
+            trusted_proxies: Arc::new(["127.0.0.1".parse().unwrap()]),
+            max_connections_per_client: 2,
+            ..quick()
+        })
+        .await;
+        assert_eq!(who(behind, &["203.0.113.9"]).await, "203.0.113.9");
+        assert_eq!(
+            who(behind, &["198.51.100.1, 203.0.113.9"]).await,
+            "203.0.113.9",
+            "the last hop, the one the proxy added"
+        );
+        assert_eq!(
+            who(behind, &["198.51.100.1", "2001:db8::7"]).await,
+            "2001:db8::7",
+            "over several headers too"
+        );
+        assert_eq!(
+            who(behind, &["nonsense"]).await,
+            "127.0.0.1",
+            "unreadable: the proxy itself"
+        );
+        assert_eq!(who(behind, &[]).await, "127.0.0.1");
+        // A proxy carries many readers: the per-address cap is not its.
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(TcpStream::connect(behind).await.unwrap());
+        }
+        assert_eq!(who(behind, &["203.0.113.10"]).await, "203.0.113.10");
     }
 }

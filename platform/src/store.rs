@@ -143,6 +143,25 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Debug)]
 pub struct StoreError(pub String);
 
+/// One key's attempts, as kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tries {
+    pub count: u32,
+    pub last_ms: i64,
+    pub blocked_until_ms: i64,
+}
+
+/// After this long without an attempt, the count starts again (and the
+/// store may forget them).
+pub const FORGET_AFTER_MS: i64 = 3_600_000;
+
+/// A kept secret's 32 bytes, as stored.
+pub fn secret_bytes(value: &[u8]) -> StoreResult<[u8; 32]> {
+    value
+        .try_into()
+        .map_err(|_| StoreError("a kept secret is not 32 bytes".into()))
+}
+
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -207,6 +226,25 @@ pub trait CatalogueStore: Send + Sync + 'static {
     fn report_keys(&self, creator_id: &str) -> StoreResult<Vec<ReportKeyRow>>;
     /// The key with this hash, unless revoked.
     fn report_key(&self, hash: &str) -> StoreResult<Option<ReportKeyRow>>;
+    /// The 32-byte secret kept under `name`, or `fresh`, kept from now on
+    /// if none was (whichever instance asks first decides, and every one
+    /// gets the same). Making a new one forgets every secret whose name
+    /// starts with `forget` (unless it is empty) and sorts before `name`: a
+    /// day's salt replaces the days before (an instance whose clock is
+    /// behind cannot take today's away).
+    fn kept_secret(&self, name: &str, fresh: [u8; 32], forget: &str) -> StoreResult<[u8; 32]>;
+    /// Changes what is kept of `key`'s attempts in `scope` (sign-in
+    /// throttles, `limits::Attempts`): `change` gets them (`None`: none
+    /// kept) and says what to keep (`None`: forget them), with no other
+    /// change to them in between, whichever instance makes it. Attempts
+    /// older than `limits::FORGET_AFTER_MS` before `now_ms` may be dropped.
+    fn update_attempts(
+        &self,
+        scope: &str,
+        key: [u8; 16],
+        now_ms: i64,
+        change: &mut (dyn FnMut(Option<Tries>) -> Option<Tries> + Send),
+    ) -> StoreResult<()>;
     /// Revokes one of a creator's keys; `false` when they have no such key.
     fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool>;
     /// A creator's items, published or not, newest first: what the studio lists.
@@ -380,6 +418,22 @@ CREATE TABLE IF NOT EXISTS report_keys (
     created_ms INTEGER NOT NULL,
     revoked_ms INTEGER
 );
+-- Secrets kept for the platform (CatalogueStore::kept_secret): each day's
+-- salt for client hashes, so a restart keeps the day's clients apart.
+CREATE TABLE IF NOT EXISTS kept_secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+-- Sign-in attempts by account and by client (hashes), for the throttle.
+CREATE TABLE IF NOT EXISTS signin_attempts (
+    scope TEXT NOT NULL,
+    key BLOB NOT NULL,
+    count INTEGER NOT NULL,
+    last_ms INTEGER NOT NULL,
+    blocked_until_ms INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX IF NOT EXISTS signin_attempts_by_age ON signin_attempts (last_ms);
 CREATE TABLE IF NOT EXISTS media (
     name TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,
@@ -759,6 +813,69 @@ impl CatalogueStore for SqliteStore {
                 report_key_row,
             )
             .optional()?)
+    }
+
+    fn kept_secret(&self, name: &str, fresh: [u8; 32], forget: &str) -> StoreResult<[u8; 32]> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO kept_secrets (name, value) VALUES (?1, ?2)",
+            rusqlite::params![name, &fresh[..]],
+        )?;
+        if inserted == 1 && !forget.is_empty() {
+            tx.execute(
+                "DELETE FROM kept_secrets WHERE substr(name, 1, length(?1)) = ?1 AND name < ?2",
+                [forget, name],
+            )?;
+        }
+        let value: Vec<u8> = tx.query_row(
+            "SELECT value FROM kept_secrets WHERE name = ?1",
+            [name],
+            |row| row.get(0),
+        )?;
+        tx.commit()?;
+        secret_bytes(&value)
+    }
+
+    fn update_attempts(
+        &self,
+        scope: &str,
+        key: [u8; 16],
+        now_ms: i64,
+        change: &mut (dyn FnMut(Option<Tries>) -> Option<Tries> + Send),
+    ) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM signin_attempts WHERE last_ms < ?1",
+            [now_ms - FORGET_AFTER_MS],
+        )?;
+        let kept = tx
+            .query_row(
+                "SELECT count, last_ms, blocked_until_ms FROM signin_attempts WHERE scope = ?1 AND key = ?2",
+                rusqlite::params![scope, &key[..]],
+                |r| {
+                    Ok(Tries {
+                        count: r.get(0)?,
+                        last_ms: r.get(1)?,
+                        blocked_until_ms: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?;
+        match change(kept) {
+            Some(t) => tx.execute(
+                "INSERT INTO signin_attempts (scope, key, count, last_ms, blocked_until_ms) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (scope, key) DO UPDATE SET count = ?3, last_ms = ?4, blocked_until_ms = ?5",
+                rusqlite::params![scope, &key[..], t.count, t.last_ms, t.blocked_until_ms],
+            )?,
+            None => tx.execute(
+                "DELETE FROM signin_attempts WHERE scope = ?1 AND key = ?2",
+                rusqlite::params![scope, &key[..]],
+            )?,
+        };
+        tx.commit()?;
+        Ok(())
     }
 
     fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool> {

@@ -235,6 +235,39 @@ pub(crate) fn holds(store: &dyn CatalogueStore) {
         !store.create_report_key(&key).unwrap(),
         "a revoked key never comes back"
     );
+
+    // Kept secrets: the first asker's, for everyone; a new day's salt
+    // forgets the last.
+    let signing = store.kept_secret("signing", [7; 32], "").unwrap();
+    assert_eq!(signing, [7; 32]);
+    assert_eq!(store.kept_secret("signing", [8; 32], "").unwrap(), [7; 32]);
+    assert_eq!(
+        store.kept_secret("salt:01", [1; 32], "salt:").unwrap(),
+        [1; 32]
+    );
+    assert_eq!(
+        store.kept_secret("salt:01", [9; 32], "salt:").unwrap(),
+        [1; 32]
+    );
+    assert_eq!(
+        store.kept_secret("salt:02", [2; 32], "salt:").unwrap(),
+        [2; 32]
+    );
+    assert_eq!(
+        store.kept_secret("salt:01", [3; 32], "salt:").unwrap(),
+        [3; 32],
+        "yesterday's salt is gone once today's is made"
+    );
+    assert_eq!(
+        store.kept_secret("salt:02", [4; 32], "salt:").unwrap(),
+        [2; 32],
+        "a late clock's day takes today's away from no one"
+    );
+    assert_eq!(
+        store.kept_secret("signing", [8; 32], "").unwrap(),
+        [7; 32],
+        "other secrets stay"
+    );
 }
 
 #[test]

@@ -104,6 +104,9 @@ pub fn run(binary: &std::path::Path) -> Result<Figures> {
 /// of several); no database size (`0`).
 pub fn load(host: &str) -> Result<Figures> {
     let host = host.to_owned();
+    // Unique to this run: a second run against the same store (the scale
+    // set-up's instances share one) sends new events, not duplicates.
+    let run = now_ms() & 0xffff_ffff;
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let workers: Vec<_> = (0..CLIENTS)
@@ -117,12 +120,16 @@ pub fn load(host: &str) -> Result<Figures> {
                 let mut n: u128 = 0;
                 while !stop.load(Ordering::Relaxed) {
                     let ts = now_ms();
-                    let view = (client as u128) << 64 | n;
+                    let view = run << 96 | (client as u128) << 64 | n;
                     let body = format!(
                         "[{}]",
                         (0..BATCH)
                             .map(|i| event(
-                                (client as u128) << 96 | (n << 8) | i as u128 | 1 << 127,
+                                (client as u128) << 96
+                                    | run << 64
+                                    | (n << 8)
+                                    | i as u128
+                                    | 1 << 127,
                                 view,
                                 ts
                             ))
@@ -153,7 +160,7 @@ pub fn load(host: &str) -> Result<Figures> {
     }
     let seconds = started.elapsed().as_secs_f64();
     latencies.sort_by(|a, b| a.total_cmp(b));
-    let dashboard_ms = dashboard_latency(&host)?;
+    let dashboard_ms = dashboard_latency(&host, run)?;
     Ok(Figures {
         clients: CLIENTS,
         batch: BATCH,
@@ -168,7 +175,7 @@ pub fn load(host: &str) -> Result<Figures> {
 }
 
 /// From a single event's POST to the `update` on the dashboard's stream.
-fn dashboard_latency(host: &str) -> Result<Vec<f64>> {
+fn dashboard_latency(host: &str, run: u128) -> Result<Vec<f64>> {
     let mut live = TcpStream::connect(host).map_err(|e| e.to_string())?;
     let key = crate::fault_bench::REPORT_KEY;
     write!(live, "GET /v1/live?creator=cr_mayachen HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\nAccept: text/event-stream\r\n\r\n")
@@ -188,7 +195,7 @@ fn dashboard_latency(host: &str) -> Result<Vec<f64>> {
         post(
             &mut poster,
             host,
-            &format!("[{}]", event(u128::MAX - i, i, now_ms())),
+            &format!("[{}]", event(u128::MAX - (run << 8) - i, i, now_ms())),
         )?;
         loop {
             line.clear();

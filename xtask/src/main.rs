@@ -575,14 +575,66 @@ fn suite_path(dir: &Path, name: &str) -> PathBuf {
 fn bench_collector() -> Result {
     run(cargo().args(["build", "--release", "--package", "vitrine-platform"]))?;
     let binary = root().join("target/release/vitrine-platform");
-    let c = collector_bench::run(&binary)?;
-    println!(
-        "collector: {:.0} events/s, ack p50 {:.2} ms, p99 {:.2} ms, {:.0} bytes per million events",
-        c.events_per_s, c.ack_p50_ms, c.ack_p99_ms, c.db_bytes_per_million
-    );
+    collector_side_by_side(&binary)?;
     fault_bench::run(&binary, 20_000, 16, 3)?.check()?;
     println!("\nThe scale configuration, two instances (PostgreSQL + ClickHouse):");
     scale_faults(&binary, 20_000, 16, 3)?.check()
+}
+
+/// The collector under the same load on the embedded configuration, on
+/// one instance of the scale configuration, and on the scale set-up's two
+/// instances through nginx, printed side by side. Returns the embedded
+/// figures (the report's).
+fn collector_side_by_side(binary: &Path) -> Result<collector_bench::Figures> {
+    let embedded = collector_bench::run(binary)?;
+    let set = scale_demo::ScaleSet::start(
+        "bench-scale",
+        &format!("127.0.0.1:{}", platform::free_port()?),
+        &["--client-events", "10000000"],
+        false,
+    )?;
+    let one = collector_bench::load(&set.instances[0])?;
+    let both = collector_bench::load(set.url.trim_start_matches("http://"))?;
+    drop(set);
+    let c = &embedded;
+    println!(
+        "\nCollector on loopback ({} clients, batches of {} events, {:.1} s each; exact counts, 202 only once durable):\n",
+        c.clients, c.batch, c.seconds
+    );
+    println!(
+        "{:<38} {:>14} {:>14} {:>16}",
+        "", "embedded", "scale, one", "scale, 2 + nginx"
+    );
+    let row = |name: &str, f: &dyn Fn(&collector_bench::Figures) -> f64, digits: usize| {
+        println!(
+            "{name:<38} {:>14.digits$} {:>14.digits$} {:>16.digits$}",
+            f(&embedded),
+            f(&one),
+            f(&both)
+        );
+    };
+    row("events accepted", &|f| f.events as f64, 0);
+    row("sustained ingest (events/s)", &|f| f.events_per_s, 0);
+    row("ack latency p50 (ms)", &|f| f.ack_p50_ms, 2);
+    row("ack latency p99 (ms)", &|f| f.ack_p99_ms, 2);
+    let live = |f: &collector_bench::Figures, at: f64| {
+        let d = &f.dashboard_ms;
+        d.get(((d.len() as f64 - 1.0) * at) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    row("event → live-stream update min (ms)", &|f| live(f, 0.0), 1);
+    row(
+        "event → live-stream update median (ms)",
+        &|f| live(f, 0.5),
+        1,
+    );
+    row("event → live-stream update max (ms)", &|f| live(f, 1.0), 1);
+    println!(
+        "{:<38} {:>14.0}",
+        "database bytes per million events", embedded.db_bytes_per_million
+    );
+    Ok(embedded)
 }
 
 fn bench() -> Result {
@@ -640,38 +692,9 @@ fn bench() -> Result {
     );
 
     run(cargo().args(["build", "--release", "--package", "vitrine-platform"]))?;
-    let c = collector_bench::run(&root().join("target/release/vitrine-platform"))?;
+    let binary = root().join("target/release/vitrine-platform");
+    let c = collector_side_by_side(&binary)?;
     let d = &c.dashboard_ms;
-    println!(
-        "\nCollector on loopback ({} clients, batches of {} events, {:.1} s, synchronous=FULL):\n",
-        c.clients, c.batch, c.seconds
-    );
-    println!("{:<34} {:>12}", "events accepted", c.events);
-    println!(
-        "{:<34} {:>12.0}",
-        "sustained ingest (events/s)", c.events_per_s
-    );
-    println!("{:<34} {:>12.2}", "ack latency p50 (ms)", c.ack_p50_ms);
-    println!("{:<34} {:>12.2}", "ack latency p99 (ms)", c.ack_p99_ms);
-    println!(
-        "{:<34} {:>12.1}",
-        "event → live-stream update min (ms)",
-        d.first().copied().unwrap_or(0.0)
-    );
-    println!(
-        "{:<34} {:>12.1}",
-        "event → live-stream update median (ms)",
-        d.get(d.len() / 2).copied().unwrap_or(0.0)
-    );
-    println!(
-        "{:<34} {:>12.1}",
-        "event → live-stream update max (ms)",
-        d.last().copied().unwrap_or(0.0)
-    );
-    println!(
-        "{:<34} {:>12.0}",
-        "database bytes per million events", c.db_bytes_per_million
-    );
     let faults = fault_bench::run(
         &root().join("target/release/vitrine-platform"),
         20_000,

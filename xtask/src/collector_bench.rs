@@ -103,13 +103,18 @@ pub fn run(binary: &std::path::Path) -> Result<Figures> {
 /// The load against a collector at `host` (a platform, or nginx in front
 /// of several); no database size (`0`).
 pub fn load(host: &str) -> Result<Figures> {
+    load_with(host, CLIENTS)
+}
+
+/// The load from `clients` concurrent connections.
+pub fn load_with(host: &str, clients: usize) -> Result<Figures> {
     let host = host.to_owned();
     // Unique to this run: a second run against the same store (the scale
     // set-up's instances share one) sends new events, not duplicates.
     let run = now_ms() & 0xffff_ffff;
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let workers: Vec<_> = (0..CLIENTS)
+    let workers: Vec<_> = (0..clients)
         .map(|client| {
             let (host, stop) = (host.clone(), stop.clone());
             std::thread::spawn(move || -> Result<(u64, Vec<f64>)> {
@@ -162,7 +167,7 @@ pub fn load(host: &str) -> Result<Figures> {
     latencies.sort_by(|a, b| a.total_cmp(b));
     let dashboard_ms = dashboard_latency(&host, run)?;
     Ok(Figures {
-        clients: CLIENTS,
+        clients,
         batch: BATCH,
         seconds,
         events,

@@ -37,7 +37,9 @@ tasks:
                    by default, from the seeds in fuzz/seeds/ and the corpus of earlier runs
   bench            build, then measure: shipped bytes (and a peer's), collector throughput,
                    the fault run, time to first card against a plain-JS floor, many cards,
-                   layout shift (`bench collector`: only the collector and the fault run)";
+                   layout shift (`bench collector`: only the collector and the fault run;
+                   `bench load HOST:PORT [CLIENTS]`: the collector's load against a running platform or
+                   proxy, which must allow it: --client-events)";
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
@@ -52,6 +54,24 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("fuzz") => fuzz::command(&args[1..]),
         Some("bench") if args.get(1).is_some_and(|a| a == "collector") => bench_collector(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "load") => match args.get(2) {
+            Some(host) => collector_bench::load_with(
+                host.trim_start_matches("http://"),
+                args.get(3).and_then(|n| n.parse().ok()).unwrap_or(8),
+            )
+            .map(|f| {
+                println!(
+                    "{} events in {:.1} s: {:.0} events/s, ack p50 {:.2} ms, p99 {:.2} ms; event → live-stream median {:.1} ms",
+                    f.events,
+                    f.seconds,
+                    f.events_per_s,
+                    f.ack_p50_ms,
+                    f.ack_p99_ms,
+                    f.dashboard_ms.get(f.dashboard_ms.len() / 2).copied().unwrap_or(0.0)
+                )
+            }),
+            None => Err("usage: cargo xtask bench load HOST:PORT [CLIENTS]".into()),
+        },
         Some("bench") => bench(),
         _ => Err(USAGE.to_string()),
     };

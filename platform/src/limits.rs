@@ -51,10 +51,7 @@ impl Salts {
     /// Today's salt: known, or asked of `store` once a day.
     pub async fn today(&self, store: &Arc<dyn Store>) -> [u8; 32] {
         let day = crate::store::now_ms() / 86_400_000;
-        let lock =
-            |m: &Mutex<Option<(i64, [u8; 32])>>| *m.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((d, salt)) = lock(&self.today).filter(|(d, _)| *d == day) {
-            let _ = d;
+        if let Some((_, salt)) = (*slot(&self.today)).filter(|(d, _)| *d == day) {
             return salt;
         }
         let fresh = random_salt();
@@ -65,12 +62,12 @@ impl Salts {
         .await;
         match kept {
             Ok(Ok(salt)) => {
-                *self.today.lock().unwrap_or_else(|p| p.into_inner()) = Some((day, salt));
+                *slot(&self.today) = Some((day, salt));
                 salt
             }
             failed => {
                 eprintln!("vitrine-platform: the day's salt could not be kept ({failed:?}); this instance's own is used meanwhile");
-                let mut own = self.fallback.lock().unwrap_or_else(|p| p.into_inner());
+                let mut own = slot(&self.fallback);
                 match *own {
                     Some((d, salt)) if d == day => salt,
                     _ => {
@@ -83,10 +80,13 @@ impl Salts {
     }
 }
 
+/// A day's salt as [`Salts`] keeps it, locked.
+fn slot(m: &Mutex<Option<(i64, [u8; 32])>>) -> std::sync::MutexGuard<'_, Option<(i64, [u8; 32])>> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn random_salt() -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the OS random source is available");
-    bytes
+    crate::links::random_key().expect("the OS random source is available")
 }
 
 /// A rate: a burst of `burst` requests (or events), then `per_second`.

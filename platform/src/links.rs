@@ -48,9 +48,7 @@ impl Secret {
         if dir.join("secret.key").exists() {
             return Secret::load_or_create(dir).map(|s| s.0);
         }
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-        Ok(bytes)
+        random_key()
     }
 
     pub fn load_or_create(dir: &Path) -> std::io::Result<Secret> {
@@ -63,8 +61,7 @@ impl Secret {
                 })?;
             return Ok(Secret(bytes));
         }
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let bytes = random_key()?;
         let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         write_private(&path, &text)?;
         Ok(Secret(bytes))
@@ -150,6 +147,13 @@ impl Secret {
             click_id,
         })
     }
+}
+
+/// 32 fresh random bytes: a signing key, a day's salt.
+pub fn random_key() -> std::io::Result<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes)
 }
 
 /// A fresh random 128-bit click id, as 32 hex digits (the SDK's format).

@@ -620,7 +620,7 @@ impl CatalogueStore for PgCatalogue {
         scope: &str,
         key: [u8; 16],
         now_ms: i64,
-        change: &mut (dyn FnMut(Option<Tries>) -> Option<Tries> + Send),
+        change: &mut crate::store::TriesChange<'_>,
     ) -> StoreResult<()> {
         let scope = scope.to_owned();
         self.run(|pool| async move {

@@ -134,7 +134,7 @@ impl CatalogueStore for ScaleStore {
         scope: &str,
         key: [u8; 16],
         now_ms: i64,
-        change: &mut (dyn FnMut(Option<crate::store::Tries>) -> Option<crate::store::Tries> + Send),
+        change: &mut crate::store::TriesChange<'_>,
     ) -> StoreResult<()> {
         self.catalogue.update_attempts(scope, key, now_ms, change)
     }

@@ -151,6 +151,9 @@ pub struct Tries {
     pub blocked_until_ms: i64,
 }
 
+/// What [`CatalogueStore::update_attempts`] does to a key's attempts.
+pub type TriesChange<'a> = dyn FnMut(Option<Tries>) -> Option<Tries> + Send + 'a;
+
 /// After this long without an attempt, the count starts again (and the
 /// store may forget them).
 pub const FORGET_AFTER_MS: i64 = 3_600_000;
@@ -243,7 +246,7 @@ pub trait CatalogueStore: Send + Sync + 'static {
         scope: &str,
         key: [u8; 16],
         now_ms: i64,
-        change: &mut (dyn FnMut(Option<Tries>) -> Option<Tries> + Send),
+        change: &mut TriesChange<'_>,
     ) -> StoreResult<()>;
     /// Revokes one of a creator's keys; `false` when they have no such key.
     fn revoke_report_key(&self, creator_id: &str, id: &str, now_ms: i64) -> StoreResult<bool>;
@@ -842,7 +845,7 @@ impl CatalogueStore for SqliteStore {
         scope: &str,
         key: [u8; 16],
         now_ms: i64,
-        change: &mut (dyn FnMut(Option<Tries>) -> Option<Tries> + Send),
+        change: &mut TriesChange<'_>,
     ) -> StoreResult<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;

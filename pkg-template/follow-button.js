@@ -1,61 +1,41 @@
-// The follow button (<vitrine-follow>, mountFollow): a creator's follow
-// control as a button of its own, with the creator's follower count.
+// The follow button (<vitrine-follow>, mountFollow): the shell's side. The
+// button's own code (its look and handle, vitrine-follow.js) is a chunk of
+// its own, fetched only where a follow button mounts (lazy.js): a page of
+// cards pays nothing for it. Until it is here, the button's box, and the
+// creator already asked for.
 import { guard } from "./guard.js";
 import { encoded, prefetch } from "./net.js";
 import { track } from "./beacons.js";
 import { followControl, FollowFlow, remembered } from "./follow.js";
 import { ElementHandle } from "./handle.js";
-import { FOLLOW, prepare } from "./look.js";
+import { prepare, sheetOf, shadowOf } from "./look.js";
+import { merged } from "./options.js";
+import { lazyMount } from "./lazy.js";
 
-/** A follow button's handle: `load` gives the card's wasm build (the button's rules are in it). */
-export class FollowHandle extends ElementHandle {
-  #follow;
-  #flow;
+const shared = { ElementHandle, prepare, guard, track, followControl, FollowFlow, remembered };
+const mountButton = lazyMount(() => import("./vitrine-follow.js"), shared, "the follow button's code");
 
-  constructor(element, options, load) {
-    super(element, options);
-    this.#follow = followControl(
-      () => this.wasm,
-      () => this.head?.intent,
-      () => this.options.locale,
-      (key, label, url) => {
-        const root = element.shadowRoot?.firstElementChild;
-        const button = root?.querySelector(".button");
-        if (!button) return;
-        root.dataset.state = key;
-        button.textContent = label;
-        if (url) button.href = url;
-      },
-    );
-    const creator = () => String(this.options.creator);
-    this.#flow = new FollowFlow({
-      ...this.#follow,
-      creator,
-      track: (type) => track(element, this.options, type, { creator: creator() }),
-    });
-    const onClick = (event) => {
-      const link = event.target.closest?.(".button[href]");
-      if (link && this.head?.intent) this.#flow.click(event);
-    };
-    guard(() => prepare(element, this.options, FOLLOW).addEventListener("click", onClick));
-    const start = this.options;
+// The button's box until its look arrives (src/follow.css: 232 × 44 px, or
+// 300 × 60 px large, as `.follow` draws it inside the inline-block host), so
+// that nothing moves when it fills. The follow layout-shift test holds the
+// two together.
+const boxes = {};
+function reserve(element, options) {
+  const size = options.size === "large" ? "large" : "small";
+  boxes[size] ??= sheetOf(`:host { display: inline-block; vertical-align: middle; width: ${size === "large" ? "300px; height: 60px" : "232px; height: 44px"}; }`);
+  const root = shadowOf(element);
+  if (!root.adoptedStyleSheets.length) root.adoptedStyleSheets = [boxes[size]];
+}
+
+/**
+ * Mounts a follow button for `options.creator` in `element`; `load` gives
+ * the card's wasm build, whose rules the button follows.
+ */
+export function mountFollow(element, options, load) {
+  guard(() => {
+    const start = merged(options);
+    reserve(element, start);
     if (typeof start.creator === "string") prefetch(start, "/v1/creators/" + encoded(start.creator));
-    this.begin(load);
-  }
-
-  refresh() {
-    if (!this.wasm) return;
-    const options = this.options;
-    options.following = remembered(String(options.creator));
-    this.render(FOLLOW, this.wasm.follow, options);
-  }
-
-  // Shown: the button is in the state the plan drew (remembered or not).
-  drawn(head) {
-    this.#follow.reset(head.intent ? head.state : "follow");
-  }
-
-  stop() {
-    this.#flow.stop();
-  }
+  });
+  return mountButton(element, options, load);
 }

@@ -2,15 +2,15 @@
 // it connects.
 import { crowded } from "./handle.js";
 
-// Each element's stylesheet and markup (src/*.css, src/*.html), put here by
-// `cargo xtask build`. They live in the shell, not the wasm, so that the
+// The card's stylesheet and markup (src/card.css, src/card.html), put here by
+// `cargo xtask build` (the follow button's and the strip's are in their own
+// chunks). They live in the shell, not the wasm, so that the
 // element's box (a skeleton of its final size) is drawn the moment it
 // connects, before the wasm has arrived: the page never shifts.
 // `fields` names the fields of the header of the element's plans (also put
 // here by the build, from the definition the wasm writes them by). The first
 // `prepare` of a kind gives it its `sheet` and `template`.
 export const CARD = { css: "__VITRINE_CARD_CSS__", html: "__VITRINE_CARD_HTML__", fields: "__VITRINE_CARD_FIELDS__" };
-export const FOLLOW = { css: "__VITRINE_FOLLOW_CSS__", html: "__VITRINE_FOLLOW_HTML__", fields: "__VITRINE_FOLLOW_FIELDS__" };
 
 /** A constructable stylesheet of `css` (so a strict style-src CSP allows it). */
 export function sheetOf(css) {

@@ -11,6 +11,7 @@ import { merged } from "./options.js";
 import { engine } from "./engine.js";
 import { ElementHandle } from "./handle.js";
 import { prepare, sheetOf, shadowOf } from "./look.js";
+import { lazyMount } from "./lazy.js";
 
 /** The product page a strip is about: its `url`, else the page's canonical link, else the page. */
 function productPage(options) {
@@ -43,14 +44,12 @@ function rememberProof(url, shown) {
 }
 
 // The strip's code (vitrine-proof.js: its look, its handle, its wasm build)
-// is fetched only where a strip mounts, and handed what every element shares
-// rather than importing it: a shell module the chunk imported would become
-// a third chunk, which every page would fetch.
-let proofChunk;
+// is fetched only where a strip mounts (lazy.js), and handed these.
 const shared = {
   ElementHandle, prepare, productPage, proofHint, rememberProof, prefetch, encoded, engine, guard,
   followControl, followLink, FollowFlow, track, remembered, watchViewable,
 };
+const mountStrip = lazyMount(() => import("./vitrine-proof.js"), shared, "the strip's code");
 
 // Until the strip's code arrives, its box: none, or, when this tab has seen
 // recommendations for the page, the collapsed strip's height (src/proof.css:
@@ -73,32 +72,5 @@ function reserve(element, hint) {
  */
 export function mountProof(element, options = {}) {
   guard(() => reserve(element, proofHint(productPage(merged(options)))));
-  proofChunk ??= import("./vitrine-proof.js").then(
-    (chunk) => chunk.start(shared),
-    (e) => {
-      console.warn("vitrine: the strip's code could not be loaded (" + e + ")");
-      throw e;
-    },
-  );
-  // Until the chunk is here, this stands in for the strip's handle.
-  let handle = null;
-  let destroyed = false;
-  const later = { ...options };
-  proofChunk.then(
-    (mount) => destroyed || (handle = mount(element, later)),
-    () => {
-      if (element.shadowRoot) element.shadowRoot.adoptedStyleSheets = [];
-    },
-  );
-  return {
-    update(options) {
-      if (handle) handle.update(options);
-      else Object.assign(later, options);
-    },
-    destroy() {
-      destroyed = true;
-      handle?.destroy();
-      element.shadowRoot?.replaceChildren();
-    },
-  };
+  return mountStrip(element, options);
 }

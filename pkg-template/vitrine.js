@@ -14,7 +14,7 @@ import { beaconOnLeave } from "./beacons.js";
 import { setDefaults } from "./options.js";
 import { engine } from "./engine.js";
 import { CardHandle } from "./card.js";
-import { FollowHandle } from "./follow-button.js";
+import { mountFollow as mountFollowButton } from "./follow-button.js";
 import { mountProof } from "./strip.js";
 import { defineElement, cardAttributes, followAttributes, proofAttributes } from "./elements.js";
 
@@ -40,7 +40,7 @@ export function mountCard(element, options = {}) {
  * count ("show" | "none").
  */
 export function mountFollow(element, options = {}) {
-  return new FollowHandle(element, options, loadCard);
+  return mountFollowButton(element, options, loadCard);
 }
 
 setDefaults({

@@ -216,3 +216,51 @@ test("a follow button for a creator the platform does not know shows nothing bro
   await page.screenshot({ path: ARTIFACTS + "/follow-unknown.png" });
   await page.close();
 });
+
+test("the follow button's box is there before its code: nothing moves, small or large", async () => {
+  // The button's chunk and the creator's answer both come late; the host's
+  // box (the shell's reservation, then the skeleton, then the button) never
+  // changes, and the text after it never moves. (The SDK's tag blocks the
+  // first render, as the blog's does: before the module runs, no element
+  // has a box at all.)
+  const page = await open(null, {
+    route: async (p) => {
+      await p.addInitScript(() => {
+        window.__shifts = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
+        }).observe({ type: "layout-shift", buffered: true });
+      });
+      for (const slow of ["**/pkg/vitrine-follow.js", "**/v1/creators/*"]) {
+        await p.route(slow, async (route) => {
+          await new Promise((r) => setTimeout(r, 500));
+          await route.continue();
+        });
+      }
+      await p.route(BASE + "/follow-inline.html", (route) => route.fulfill({
+        contentType: "text/html",
+        body: `<!doctype html><meta charset="utf-8"><title>Inline follow buttons</title>
+          <script type="module" src="/pkg/vitrine.js" blocking="render"></script>
+          <p>Follow <vitrine-follow id="small" creator="cr_linxiaoman"></vitrine-follow> and
+          <vitrine-follow id="large" size="large" count="none" creator="cr_mayachen"></vitrine-follow>
+          <span id="after">then read on.</span></p>`,
+      }));
+    },
+  });
+  await page.goto(BASE + "/follow-inline.html");
+  await page.waitForFunction(() => document.querySelector("#large")?.shadowRoot);
+  const boxes = () => page.evaluate(() => ["#small", "#large", "#after"].map((sel) => {
+    const el = document.querySelector(sel);
+    return { rect: el.getBoundingClientRect().toJSON(), drawn: !!el.shadowRoot?.querySelector(".follow") };
+  }));
+  const reserved = await boxes();
+  assert.deepEqual(reserved.map((b) => b.drawn), [false, false, false], "the button's code is not here yet");
+  assert.deepEqual([reserved[0].rect.width, reserved[0].rect.height, reserved[1].rect.width, reserved[1].rect.height], [232, 44, 300, 60]);
+  await page.waitForFunction(() => ["#small", "#large"].every((sel) =>
+    ["follow", "following"].includes(document.querySelector(sel).shadowRoot?.querySelector(".follow")?.dataset.state)));
+  const drawn = await boxes();
+  assert.deepEqual(drawn.map((b) => b.rect), reserved.map((b) => b.rect), "the same boxes, drawn");
+  assert.deepEqual(drawn.map((b) => b.drawn), [true, true, false]);
+  assert.deepEqual(await page.evaluate(() => window.__shifts), [], "nothing moved");
+  await page.close();
+});

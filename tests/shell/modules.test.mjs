@@ -1,7 +1,7 @@
 // How the shell's modules fit the build: the placeholders xtask fills in,
 // which module imports which glue, and what the strip's chunk is handed.
-// (esbuild bundles vitrine.js with --splitting: a shell module imported by
-// vitrine-proof.js as well would become a third chunk every page fetches.)
+// (esbuild bundles vitrine.js with --splitting: a shell module imported by a
+// chunk of its own as well would become a further chunk every page fetches.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -26,6 +26,8 @@ test("every placeholder in the shell is one the build fills in", () => {
   }
   assert.deepEqual([...used.keys()].sort(), [...known].sort(), "each is used");
   assert.deepEqual(used.get("PROOF_FIELDS"), ["vitrine-proof.js"]);
+  assert.deepEqual(used.get("FOLLOW_FIELDS"), ["vitrine-follow.js"]);
+  assert.deepEqual(used.get("CARD_FIELDS"), ["look.js"]);
   assert.deepEqual(used.get("PLAN_RS"), ["plan.js"], "one definition of the separators");
   assert.deepEqual(used.get("PLAN_US"), ["plan.js"]);
   assert.deepEqual(used.get("INTENT_NONCE"), ["follow.js"], "one place builds a click's intent URL");
@@ -48,19 +50,29 @@ test("only the entry imports the card's glue, and nothing imports the entry", ()
   }
 });
 
-test("the strip's chunk imports only its glue, and is imported only lazily", () => {
-  assert.deepEqual(imports(modules["vitrine-proof.js"]), ["vitrine_proof_wasm.js"]);
-  for (const [name, source] of Object.entries(modules)) {
-    assert.equal(imports(source).includes("vitrine-proof.js"), false, `${name} imports the strip's chunk statically`);
-    if (name !== "vitrine-proof.js") assert.equal(imports(source).includes("vitrine_proof_wasm.js"), false, name);
-  }
-  assert.match(modules["strip.js"], /import\("\.\/vitrine-proof\.js"\)/);
-});
+// Each chunk of its own: the shell module that imports it (lazily), and the
+// glue it imports (the follow button's rules are the card build's, which it
+// is handed).
+const CHUNKS = [
+  { chunk: "vitrine-proof.js", by: "strip.js", glue: ["vitrine_proof_wasm.js"] },
+  { chunk: "vitrine-follow.js", by: "follow-button.js", glue: [] },
+];
 
-test("the strip's chunk is handed exactly the pieces it takes", () => {
-  const names = (list) => list.split(",").map((name) => name.trim()).filter(Boolean).sort();
-  const handed = modules["strip.js"].match(/const shared = \{([^}]*)\}/);
-  const taken = modules["vitrine-proof.js"].match(/export function start\(\{([^}]*)\}\)/);
-  assert.ok(handed && taken);
-  assert.deepEqual(names(handed[1]), names(taken[1]));
-});
+for (const { chunk, by, glue } of CHUNKS) {
+  test(`${chunk} imports only its glue, and is imported only lazily, by ${by}`, () => {
+    assert.deepEqual(imports(modules[chunk]), glue);
+    for (const [name, source] of Object.entries(modules)) {
+      assert.equal(imports(source).includes(chunk), false, `${name} imports ${chunk} statically`);
+      for (const file of glue) if (name !== chunk) assert.equal(imports(source).includes(file), false, name);
+    }
+    assert.match(modules[by], new RegExp(`import\\("\\./${chunk.replace(".", "\\.")}"\\)`));
+  });
+
+  test(`${chunk} is handed exactly the pieces it takes`, () => {
+    const names = (list) => list.split(",").map((name) => name.trim()).filter(Boolean).sort();
+    const handed = modules[by].match(/const shared = \{([^}]*)\}/);
+    const taken = modules[chunk].match(/export function start\(\{([^}]*)\}\)/);
+    assert.ok(handed && taken);
+    assert.deepEqual(names(handed[1]), names(taken[1]));
+  });
+}

@@ -247,6 +247,7 @@ fn filled<N: Node>(
         .attr("image", "alt", &item.title)
         .text("title", &item.title)
         .text("partner", store_name)
+        .text("disclosure", texts.disclosure)
         .attr("avatar", "src", &item.creator.avatar)
         .text("name", &item.creator.name)
         .text("says", texts.recommends)
@@ -374,6 +375,23 @@ mod tests {
             ]
         );
         assert_eq!(written(&p, "a", "follow", "href"), Some(h[9]));
+        assert_eq!(written(&p, "t", "disclosure", ""), Some("Ad"));
+    }
+
+    /// Every shown card says it is advertising, in the reader's language
+    /// (China's Internet Advertising Measures: "广告"; the FTC: "Ad").
+    #[test]
+    fn every_shown_card_carries_the_disclosure_in_its_locale() {
+        let zh = card(json!({"item": item()}), None);
+        assert_eq!(written(&zh, "t", "disclosure", ""), Some("广告"));
+        let mut sold_out = item();
+        sold_out["stock"] = json!(0);
+        let en = card(json!({"item": sold_out, "locale": "en-GB"}), None);
+        assert_eq!(
+            written(&en, "t", "disclosure", ""),
+            Some("Ad"),
+            "a card that cannot be bought is labelled too"
+        );
     }
 
     #[test]

@@ -112,7 +112,9 @@ fn shown(platform: &str, theme: &str, locale: Locale, proof: &Proof) -> String {
             &[r.item_id.as_str(), " ", &r.creator.id].concat(),
         );
     }
-    root(&mut plan, theme, locale, "ready").text("count", &count_label(locale, proof.total));
+    root(&mut plan, theme, locale, "ready")
+        .text("count", &count_label(locale, proof.total))
+        .text("disclosure", locale.texts().disclosure);
     for (i, class) in ["a0", "a1", "a2"].into_iter().enumerate() {
         match recs.get(i) {
             Some(r) => plan.attr(class, "src", &r.creator.avatar),

@@ -91,6 +91,11 @@ pub struct Texts {
     pub fallback_link: &'static str,
     /// Badge for a store that is not a known partner.
     pub other_store: &'static str,
+    /// The disclosure every card, tile and strip carries: it holds
+    /// purchase links the creator may be paid for (China's Internet
+    /// Advertising Measures, 2023: "广告"; the FTC's and Amazon's rules:
+    /// "Ad" near the link).
+    pub disclosure: &'static str,
 }
 
 static ZH_CN: Texts = Texts {
@@ -108,6 +113,7 @@ static ZH_CN: Texts = Texts {
     fallback: "这条推荐暂时无法显示",
     fallback_link: "去商店看看",
     other_store: "商店",
+    disclosure: "广告",
 };
 
 static EN: Texts = Texts {
@@ -125,6 +131,7 @@ static EN: Texts = Texts {
     fallback: "This recommendation can’t be shown right now",
     fallback_link: "View in store",
     other_store: "Store",
+    disclosure: "Ad",
 };
 
 /// Appends `n` in decimal digits. Hand-written because `core::fmt` costs

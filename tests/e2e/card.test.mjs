@@ -318,6 +318,38 @@ test("the card looks right from 240 px to 640 px wide", async () => {
   await page.close();
 });
 
+test("every card says it is advertising, in its language, on screen and to a screen reader", async () => {
+  const page = await open("/test/fixtures.html");
+  for (const [locale, layout, width, label] of [["zh-CN", "full", 640, "广告"], ["en", "full", 240, "Ad"], ["zh-CN", "compact", 240, "广告"], ["en", "compact", 640, "Ad"]]) {
+    const seen = await page.evaluate(async ({ locale, layout, width }) => {
+      const { mountCard } = await import("/pkg/vitrine.js");
+      const el = document.createElement("div");
+      el.style.width = width + "px";
+      document.getElementById("stage").replaceChildren(el);
+      // Sold out: a card that cannot be bought is labelled too.
+      mountCard(el, { itemId: "itm_keyboard_75", layout, locale });
+      await new Promise((r) => {
+        const check = () => el.shadowRoot?.querySelector("[data-state=ready]") ? r() : setTimeout(check, 20);
+        check();
+      });
+      const label = el.shadowRoot.querySelector("[part=disclosure]");
+      const box = label.getBoundingClientRect();
+      const media = el.shadowRoot.querySelector(".media").getBoundingClientRect();
+      const style = getComputedStyle(label);
+      return {
+        text: label.textContent,
+        shown: box.width > 0 && box.height > 0 && style.visibility === "visible" && +style.opacity === 1,
+        onPicture: box.left >= media.left && box.right <= media.right && box.top >= media.top && box.bottom <= media.bottom,
+      };
+    }, { locale, layout, width });
+    assert.deepEqual(seen, { text: label, shown: true, onPicture: true }, `${locale} ${layout} at ${width}px`);
+    const tree = await page.locator("#stage > div").ariaSnapshot();
+    // (Beside the partner's badge on the picture, it reads "京东 广告", "JD Ad".)
+    assert.match(tree, new RegExp(`^\\s*- text: (.* )?${label}$`, "m"), `${label} is in the accessibility tree:\n${tree}`);
+  }
+  await page.close();
+});
+
 test("when the wasm cannot load, the card gives its space back and the page keeps working", async () => {
   const page = await open(null, { route: (p) => p.route("**/vitrine_wasm_bg.wasm", (r) => r.fulfill({ status: 503, body: "" })) });
   await page.goto(BASE + "/test/neutral.html");

@@ -28,6 +28,7 @@ const strip = (page) =>
       state: root.querySelector(".proof")?.dataset.state,
       height: host.getBoundingClientRect().height,
       count: text(".count"),
+      disclosure: text(".disclosure"),
       quote: text(".top .text"),
       by: text(".top .name"),
       avatars: root.querySelectorAll(".avatars img[src]").length,
@@ -50,6 +51,7 @@ test("the store's product page shows which creators recommend it and why; the li
   const shown = await strip(page);
   assert.equal(shown.state, "ready");
   assert.equal(shown.count, "3 位达人推荐");
+  assert.equal(shown.disclosure, "广告", "labelled as advertising: it carries purchase links");
   assert.equal(shown.avatars, 3);
   assert.equal(shown.by, "林小满", "the largest audience first");
   assert.match(shown.quote, /过年送了爸妈一盒/);
@@ -76,6 +78,8 @@ test("the store's product page shows which creators recommend it and why; the li
   // The same strip in English, by attribute.
   await page.evaluate(() => document.querySelector("vitrine-proof").setAttribute("locale", "en"));
   await page.waitForFunction(() => document.querySelector("vitrine-proof").shadowRoot.querySelector(".count")?.textContent === "Recommended by 3 creators");
+  assert.equal((await strip(page)).disclosure, "Ad");
+  assert.match(await page.locator("vitrine-proof").ariaSnapshot(), /text: Ad\b/, "in the accessibility tree");
   await page.close();
 });
 

@@ -87,14 +87,29 @@ export class CardHandle extends ElementHandle {
     // Direct mode: the wasm resolves the link again with this click's id.
     // Redirect mode: the platform records the click (with its own id).
     let app;
+    let sheet = [];
     if (head.store && !redirect) {
-      const [web, phoneApp] = (guard(() => this.wasm.buyLink(options, head.store, head.creator, clickId, navigator.userAgent)) ?? "").split(US);
+      const [web, phoneApp, env, ...words] = (guard(() => this.wasm.buyLink(options, head.store, head.creator, clickId, navigator.userAgent)) ?? "").split(US);
       if (web) buy.href = web;
       app = phoneApp;
-      this.#track("click", { click: clickId });
+      sheet = words;
+      this.#track("click", env ? { click: clickId, env } : { click: clickId });
     }
     const plain = event.type === "click" && plainClick(event);
-    if (app && plain) {
+    if (sheet.length && plain) {
+      // A chat app's browser that may refuse the partner's page: the sheet
+      // (its own chunk: an ordinary browser never fetches it).
+      event.preventDefault();
+      const link = buy.href;
+      import("./vitrine-sheet.js").then(
+        (chunk) => guard(() => chunk.openSheet(this.element.shadowRoot, buy, link, sheet)),
+        (e) => {
+          // Without the sheet, the link as anywhere else.
+          console.warn("vitrine: the open-in-browser sheet could not be loaded (" + e + ")");
+          location.href = link;
+        },
+      );
+    } else if (app && plain) {
       event.preventDefault();
       openApp(app, buy.href);
     }

@@ -16,10 +16,11 @@
 
 use crate::byline::{follow_control, verified};
 use crate::options::{self, Answer};
-use crate::plan::Plan;
+use crate::plan::{Plan, US};
 use alloc::string::String;
 use vitrine_core::field::{is_id, is_placement};
 use vitrine_core::follow::intent_url;
+use vitrine_core::in_app::{InApp, Sheet};
 use vitrine_core::item::{Item, StockState};
 use vitrine_core::json::Node;
 use vitrine_core::link::{canonicalize, prefers_app, resolve};
@@ -129,9 +130,13 @@ pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>, urls: &dyn UrlParse
     fallback(view, &problem, None)
 }
 
-/// The buy link for one click: the partner's page with this click's id,
-/// and, after a [`US`](crate::plan::US), its app link when `user_agent` is a
-/// phone's. Empty when the link is refused.
+/// The buy link for one click, as fields separated by [`US`]: the
+/// partner's page with this click's id; its app link when `user_agent` is a
+/// phone's browser (else empty); then, in a chat app's browser
+/// ([`InApp`]), its key (for the click event), and where the app may refuse
+/// the partner's page, the words of the sheet the button opens instead:
+/// title, why, how, copy, copied, manual copy, go on here (empty where the
+/// app is known to refuse the page), close. Empty when the link is refused.
 pub(crate) fn buy_link<N: Node>(
     options: &N,
     store_url: &str,
@@ -149,10 +154,51 @@ pub(crate) fn buy_link<N: Node>(
     let Ok(out) = resolve(store_url, urls, &links.registry, &attribution) else {
         return String::new();
     };
+    // In a chat app's browser: never an app scheme (refused there), and
+    // where the app may refuse the partner's page, the sheet's words.
+    let in_app = InApp::of(user_agent);
     let mut link = out.web;
-    if let Some(app) = out.app.filter(|_| prefers_app(user_agent)) {
-        link.push(crate::plan::US);
+    link.push(US);
+    if let Some(app) = out
+        .app
+        .filter(|_| in_app.is_none() && prefers_app(user_agent))
+    {
         link.push_str(&app);
+    }
+    let Some(in_app) = in_app else {
+        return link;
+    };
+    let sheet = in_app.sheet(out.partner);
+    let locale = options::locale(options);
+    let t = locale.texts();
+    let why = locale.sheet_why(
+        in_app.name(locale == Locale::ZhCn),
+        links.registry.rule(out.partner).name(locale),
+        sheet == Sheet::Blocked,
+    );
+    let here = if sheet == Sheet::Offer {
+        t.sheet_here
+    } else {
+        ""
+    };
+    let words = [
+        in_app.key(),
+        t.sheet_title,
+        &why,
+        t.sheet_how,
+        t.sheet_copy,
+        t.sheet_copied,
+        t.sheet_manual,
+        here,
+        t.sheet_close,
+    ];
+    for word in words.into_iter().filter(|_| sheet != Sheet::None) {
+        link.push(US);
+        link.push_str(word);
+    }
+    if sheet == Sheet::None {
+        link.push(US);
+        link.push_str(in_app.key());
     }
     link
 }
@@ -523,7 +569,7 @@ mod tests {
         assert!(
             desktop.starts_with("https://item.taobao.com/item.htm?id=42") && desktop.contains("c1")
         );
-        assert!(!desktop.contains(crate::plan::US));
+        assert!(desktop.ends_with(US), "no app link on a desktop: {desktop}");
         let phone = buy_link(
             &options,
             store,
@@ -532,14 +578,63 @@ mod tests {
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)",
             &UrlCrate,
         );
-        let (web, app) = phone
-            .split_once(crate::plan::US)
-            .expect("an app link on phones");
+        let (web, app) = phone.split_once(US).expect("an app link on phones");
         assert!(web.contains("c2") && !web.contains("c1"));
         assert!(app.starts_with("taobao://"), "{app}");
         assert_eq!(
             buy_link(&options, "javascript:1", "cr_1", "c3", "", &UrlCrate),
             ""
+        );
+    }
+
+    const WECHAT: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN";
+    const WEIBO: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Weibo (iPhone15,2__weibo__14.6.2__iphone__os17.5)";
+
+    /// In a chat app's browser the button never tries an app scheme, and
+    /// where the app may refuse the page, it carries the sheet's words.
+    #[test]
+    fn in_chat_apps_no_app_attempt_and_a_sheet_where_the_page_may_be_refused() {
+        let fields = |options: Value, store: &str, ua: &str| -> Vec<String> {
+            buy_link(&options, store, "cr_1", "c1", ua, &UrlCrate)
+                .split(US)
+                .map(String::from)
+                .collect()
+        };
+        let taobao = "https://item.taobao.com/item.htm?id=42";
+        let wechat = fields(json!({}), taobao, WECHAT);
+        assert!(wechat[0].starts_with("https://item.taobao.com/") && wechat[0].contains("c1"));
+        assert_eq!(
+            wechat[1], "",
+            "no taobao:// inside WeChat, though it is a phone"
+        );
+        assert_eq!(
+            &wechat[2..],
+            [
+                "wechat",
+                "在浏览器中打开",
+                "微信内无法打开淘宝的页面。",
+                "点右上角「···」，选「在浏览器打开」；或复制链接，到浏览器或商店 App 里打开。",
+                "复制链接",
+                "已复制",
+                "已选中链接，请长按复制",
+                "",
+                "关闭",
+            ],
+            "refused: the sheet, with no way on here"
+        );
+        let jd = "https://item.jd.com/100012345.html";
+        assert_eq!(
+            &fields(json!({}), jd, WECHAT)[1..],
+            ["", "wechat"],
+            "JD opens inside WeChat: no sheet, the environment only"
+        );
+        let weibo = fields(json!({"locale": "en"}), jd, WEIBO);
+        assert_eq!(weibo[1], "");
+        assert_eq!(weibo[2], "weibo");
+        assert_eq!(weibo[4], "If JD’s page doesn’t open inside Weibo:");
+        assert_eq!(
+            weibo[9], "Open here anyway",
+            "not known either way: offered"
         );
     }
 }

@@ -32,6 +32,7 @@ pub mod event;
 pub mod field;
 pub mod follow;
 pub mod image_url;
+pub mod in_app;
 pub mod item;
 pub mod json;
 pub mod link;

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { devices } from "playwright-core";
-import { BASE, goodItem, mount, open, readCard, settled } from "./helpers.mjs";
+import { ARTIFACTS, BASE, browser, goodItem, mount, open, readCard, settled } from "./helpers.mjs";
 
 const CLICK = "[0-9a-f]{32}";
 const PLACEMENT = new URL(BASE).hostname.replaceAll(".", "\\.");
@@ -174,4 +174,101 @@ test("in redirect mode, an item the platform will not link gets a disabled butto
   assert.equal(card.buy.text, "暂不可购买");
   assert.deepEqual(page.warnings, ["vitrine: the platform gave no link for the item (no item with id itm_test); buying is disabled"]);
   await page.close();
+});
+
+// Chat apps' own browsers, as their user agents say (an iPhone's WeChat, and
+// Weibo's).
+const WECHAT_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN";
+const WEIBO_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Weibo (iPhone15,2__weibo__14.6.2__iphone__os17.5)";
+
+/** A phone page in the chat app `userAgent`, recording navigations and the clicks the card reports. */
+async function inApp(userAgent) {
+  const context = await browser.newContext({ ...devices["iPhone 13"], userAgent, permissions: ["clipboard-read", "clipboard-write"] });
+  const page = await open(null, { context });
+  await fakeStores(page);
+  await page.addInitScript(() => {
+    window.__clicks = [];
+    addEventListener("vitrine:click", (e) => window.__clicks.push(e.detail));
+  });
+  page.opened = [];
+  context.on("page", (p) => page.opened.push(p));
+  await page.goto(BASE + "/blog.html");
+  await settled(page, 3);
+  return page;
+}
+
+const sheetOf = (page, card) => page.evaluate((sel) => {
+  const sheet = document.querySelector(sel).shadowRoot.querySelector("[part=sheet]");
+  if (!sheet) return null;
+  const card = document.querySelector(sel).shadowRoot.querySelector("[part=card]").getBoundingClientRect();
+  const box = sheet.getBoundingClientRect();
+  return {
+    role: sheet.getAttribute("role"),
+    title: sheet.querySelector(".sheet-title").textContent,
+    why: sheet.querySelector(".sheet-why").textContent,
+    link: sheet.querySelector(".sheet-link").value,
+    actions: [...sheet.querySelectorAll(".sheet-actions > *")].map((a) => a.textContent),
+    inCard: box.left >= card.left && box.right <= card.right && box.top >= card.top && box.bottom <= card.bottom,
+    focused: document.querySelector(sel).shadowRoot.activeElement?.className ?? null,
+  };
+}, card);
+
+test("inside WeChat a Taobao buy button opens the copy-link sheet: no app attempt, no dead end", async () => {
+  const page = await inApp(WECHAT_UA);
+  const before = await page.evaluate(() => document.querySelector("#after-cards, p:last-of-type").getBoundingClientRect().top + scrollY);
+  await page.locator("#pick-mug").locator("[part=buy]").click();
+  await page.waitForFunction(() => document.querySelector("#pick-mug").shadowRoot.querySelector("[part=sheet]"));
+  const sheet = await sheetOf(page, "#pick-mug");
+  assert.equal(sheet.role, "dialog");
+  assert.equal(sheet.title, "在浏览器中打开");
+  assert.equal(sheet.why, "微信内无法打开淘宝的页面。");
+  assert.match(sheet.link, new RegExp(`^https://item\\.taobao\\.com/item\\.htm\\?id=624519851234&vt_click=${CLICK}&`), "the attributed link");
+  assert.deepEqual(sheet.actions, ["复制链接", "关闭"], "no way on inside WeChat: it refuses Taobao");
+  assert.ok(sheet.inCard, "over its own card");
+  assert.equal(sheet.focused, "sheet-copy");
+  await page.waitForTimeout(1700);
+  assert.equal(page.url(), BASE + "/blog.html", "not navigated, not to taobao://");
+  assert.deepEqual(page.opened.map((p) => p.url()), [], "no tab, no app fallback");
+  // The link copied is the one the click reported.
+  await page.locator("#pick-mug").locator(".sheet-copy").click();
+  await page.waitForFunction(() => document.querySelector("#pick-mug").shadowRoot.querySelector(".sheet-note").textContent === "已复制");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), sheet.link);
+  const clicks = await page.evaluate(() => window.__clicks);
+  assert.equal(clicks.length, 1);
+  assert.equal(clicks[0].env, "wechat", "the click says where it happened");
+  assert.equal(new URL(sheet.link).searchParams.get("vt_click"), clicks[0].click);
+  await page.screenshot({ path: ARTIFACTS + "/in-app-wechat.png" });
+  // Escape closes it, and the focus is back on the buy button; nothing moved.
+  await page.keyboard.press("Escape");
+  assert.equal(await sheetOf(page, "#pick-mug"), null);
+  assert.equal(await page.evaluate(() => document.querySelector("#pick-mug").shadowRoot.activeElement?.getAttribute("part")), "buy");
+  assert.equal(await page.evaluate(() => document.querySelector("#after-cards, p:last-of-type").getBoundingClientRect().top + scrollY), before);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("inside Weibo the sheet also offers to go on; inside WeChat a JD link just opens", async () => {
+  const weibo = await inApp(WEIBO_UA);
+  await weibo.locator("#pick-mug").locator("[part=buy]").click();
+  await weibo.waitForFunction(() => document.querySelector("#pick-mug").shadowRoot.querySelector("[part=sheet]"));
+  const sheet = await sheetOf(weibo, "#pick-mug");
+  assert.equal(sheet.why, "如果微博内打不开淘宝的页面：");
+  assert.deepEqual(sheet.actions, ["复制链接", "仍在此打开", "关闭"]);
+  assert.equal(weibo.opened.length, 0, "no app attempt");
+  assert.equal((await weibo.evaluate(() => window.__clicks))[0].env, "weibo");
+  await weibo.context().close();
+
+  const wechat = await inApp(WECHAT_UA);
+  await wechat.evaluate(() => {
+    const card = document.createElement("vitrine-card");
+    card.id = "jd";
+    card.setAttribute("item", "itm_nc_headphones");
+    document.body.append(card);
+  });
+  await settled(wechat, 4);
+  const [tab] = await Promise.all([wechat.context().waitForEvent("page"), wechat.locator("#jd").locator("[part=buy]").click()]);
+  assert.match(tab.url(), /^https:\/\/item\.jd\.com\//, "straight to the page, which WeChat opens");
+  assert.equal(await sheetOf(wechat, "#jd"), null);
+  assert.equal((await wechat.evaluate(() => window.__clicks))[0].env, "wechat");
+  await wechat.context().close();
 });

@@ -18,7 +18,7 @@ const PKG = join(HERE, "../../pkg");
 test("npm pack holds exactly what the package needs", () => {
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: PKG, encoding: "utf8" }));
   assert.deepEqual(packed.files.map((f) => f.path).sort(), [
-    "README.md", "package.json", "vitrine-follow.js", "vitrine-proof.js", "vitrine.d.ts", "vitrine.embed.js", "vitrine.js",
+    "README.md", "package.json", "vitrine-follow.js", "vitrine-proof.js", "vitrine-sheet.js", "vitrine.d.ts", "vitrine.embed.js", "vitrine.js",
     "vitrine_proof_wasm_bg.wasm", "vitrine_wasm_bg.wasm",
   ]);
   assert.equal(packed.name, "@vitrine/sdk");

@@ -208,15 +208,20 @@ fn build() -> Result<PathBuf> {
     // Each element's look (src/NAME.css minified, src/NAME.html) goes into
     // the shell in place of "__VITRINE_NAME_CSS__" and "__VITRINE_NAME_HTML__".
     let mut looks = Vec::new();
-    for name in ["card", "follow", "proof"] {
+    // (The open-in-browser sheet has no markup file: its chunk builds its
+    // few nodes itself, since it cannot reach the shell's Trusted Types
+    // policy for markup.)
+    for name in ["card", "follow", "proof", "sheet"] {
         let upper = name.to_uppercase();
         let css = esbuild_css(&root.join(format!("src/{name}.css")))?;
-        let html = read(&root.join(format!("src/{name}.html")))?;
         looks.push((format!("\"__VITRINE_{upper}_CSS__\""), js_string(&css)));
-        looks.push((
-            format!("\"__VITRINE_{upper}_HTML__\""),
-            js_string(html.trim()),
-        ));
+        let html = root.join(format!("src/{name}.html"));
+        if name != "sheet" {
+            looks.push((
+                format!("\"__VITRINE_{upper}_HTML__\""),
+                js_string(read(&html)?.trim()),
+            ));
+        }
     }
     // The plan's separators and each element's header names, from their one
     // definition in the core (vitrine_core::plan).

@@ -1,13 +1,44 @@
 // The open-in-browser sheet: in a chat app's browser (WeChat, Weibo, QQ)
 // that may refuse a partner store's page, the buy button opens this over its
-// card instead of dead-ending (vitrine_core::in_app decides where; the
-// card's plan gives every word). It says how to leave the app's browser and
+// card instead of dead-ending. It says how to leave the app's browser and
 // copies the attributed link. A chunk of its own, fetched on the first such
 // click: an ordinary browser never downloads it. It imports nothing.
+//
+// Where it opens and with what (refused or only offered, the locale, the
+// app's and the store's names) is the card's plan (vitrine_core::in_app);
+// its words are here, in both locales, so that a page of cards does not
+// carry them in its wasm for the few readers inside a chat app.
 
 // Its stylesheet (src/sheet.css), put here by `cargo xtask build`.
 const CSS = "__VITRINE_SHEET_CSS__";
 let sheet;
+
+// Its words: title, how, copy, copied, the manual copy's hint, going on
+// here, close; and why it opened, refused or only offered.
+const WORDS = {
+  "zh-CN": {
+    title: "在浏览器中打开",
+    how: "点右上角「···」，选「在浏览器打开」；或复制链接，到浏览器或商店 App 里打开。",
+    copy: "复制链接",
+    copied: "已复制",
+    manual: "已选中链接，请长按复制",
+    here: "仍在此打开",
+    close: "关闭",
+    blocked: (app, store) => app + "内无法打开" + store + "的页面。",
+    offer: (app, store) => "如果" + app + "内打不开" + store + "的页面：",
+  },
+  en: {
+    title: "Open in your browser",
+    how: "Tap ··· at the top right and choose “Open in browser”, or copy the link and open it in your browser or the store’s app.",
+    copy: "Copy link",
+    copied: "Copied",
+    manual: "The link is selected: press and hold to copy it",
+    here: "Open here anyway",
+    close: "Close",
+    blocked: (app, store) => store + "’s pages don’t open inside " + app + ".",
+    offer: (app, store) => "If " + store + "’s page doesn’t open inside " + app + ":",
+  },
+};
 
 /** A node `tag` with `className` and, through textContent only, `text`. */
 function node(tag, className, text) {
@@ -19,13 +50,17 @@ function node(tag, className, text) {
 
 /**
  * Opens the sheet over the card in shadow `root`, for `link` (the buy
- * button's attributed link), with the words of the card's plan: title, why,
- * how, copy, copied, manual copy, go on here (none where the app refuses the
- * page), close. Closing gives the focus back to `buy`.
+ * button's attributed link), as the card's plan says: `mode` "blocked" (the
+ * app refuses the store's page: no going on here) or "offer", the locale,
+ * the app's and the store's names. Closing gives the focus back to `buy`.
  */
-export function openSheet(root, buy, link, [title, why, how, copy, copied, manual, here, close]) {
+export function openSheet(root, buy, link, [mode, locale, app, store]) {
   const card = root?.querySelector("[part=card]");
-  if (!card) return;
+  const words = WORDS[locale];
+  if (!card || !words || !(mode === "blocked" || mode === "offer")) return;
+  const { title, how, copy, copied, manual, close } = words;
+  const why = words[mode](app, store);
+  const here = mode === "offer" && words.here;
   if (!sheet) {
     sheet = new CSSStyleSheet();
     sheet.replaceSync(CSS);

@@ -167,6 +167,8 @@ export interface VitrineEventDetail {
   creator?: string;
   /** Clicks: the click id in the buy link. */
   click?: string;
+  /** Clicks inside a chat app's own browser: which one. */
+  env?: "wechat" | "weibo" | "qq";
   /** `render_error`: why, naming the field. */
   reason?: string;
 }

@@ -134,9 +134,10 @@ pub(crate) fn plan<N: Node>(options: &N, answer: Option<&N>, urls: &dyn UrlParse
 /// partner's page with this click's id; its app link when `user_agent` is a
 /// phone's browser (else empty); then, in a chat app's browser
 /// ([`InApp`]), its key (for the click event), and where the app may refuse
-/// the partner's page, the words of the sheet the button opens instead:
-/// title, why, how, copy, copied, manual copy, go on here (empty where the
-/// app is known to refuse the page), close. Empty when the link is refused.
+/// the partner's page, the sheet the button opens instead: `blocked` (known
+/// refused) or `offer` (not known: going on here is offered too), the
+/// locale, the app's name and the store's, for the sheet's words. Empty
+/// when the link is refused.
 pub(crate) fn buy_link<N: Node>(
     options: &N,
     store_url: &str,
@@ -168,37 +169,25 @@ pub(crate) fn buy_link<N: Node>(
     let Some(in_app) = in_app else {
         return link;
     };
+    link.push(US);
+    link.push_str(in_app.key());
     let sheet = in_app.sheet(out.partner);
-    let locale = options::locale(options);
-    let t = locale.texts();
-    let why = locale.sheet_why(
-        in_app.name(locale == Locale::ZhCn),
-        links.registry.rule(out.partner).name(locale),
-        sheet == Sheet::Blocked,
-    );
-    let here = if sheet == Sheet::Offer {
-        t.sheet_here
-    } else {
-        ""
-    };
-    let words = [
-        in_app.key(),
-        t.sheet_title,
-        &why,
-        t.sheet_how,
-        t.sheet_copy,
-        t.sheet_copied,
-        t.sheet_manual,
-        here,
-        t.sheet_close,
-    ];
-    for word in words.into_iter().filter(|_| sheet != Sheet::None) {
-        link.push(US);
-        link.push_str(word);
-    }
-    if sheet == Sheet::None {
-        link.push(US);
-        link.push_str(in_app.key());
+    if sheet != Sheet::None {
+        let locale = options::locale(options);
+        let zh = locale == Locale::ZhCn;
+        for field in [
+            if sheet == Sheet::Blocked {
+                "blocked"
+            } else {
+                "offer"
+            },
+            locale.tag(),
+            in_app.name(zh),
+            links.registry.rule(out.partner).name(locale),
+        ] {
+            link.push(US);
+            link.push_str(field);
+        }
     }
     link
 }
@@ -609,17 +598,7 @@ mod tests {
         );
         assert_eq!(
             &wechat[2..],
-            [
-                "wechat",
-                "在浏览器中打开",
-                "微信内无法打开淘宝的页面。",
-                "点右上角「···」，选「在浏览器打开」；或复制链接，到浏览器或商店 App 里打开。",
-                "复制链接",
-                "已复制",
-                "已选中链接，请长按复制",
-                "",
-                "关闭",
-            ],
+            ["wechat", "blocked", "zh-CN", "微信", "淘宝"],
             "refused: the sheet, with no way on here"
         );
         let jd = "https://item.jd.com/100012345.html";
@@ -630,10 +609,9 @@ mod tests {
         );
         let weibo = fields(json!({"locale": "en"}), jd, WEIBO);
         assert_eq!(weibo[1], "");
-        assert_eq!(weibo[2], "weibo");
-        assert_eq!(weibo[4], "If JD’s page doesn’t open inside Weibo:");
         assert_eq!(
-            weibo[9], "Open here anyway",
+            &weibo[2..],
+            ["weibo", "offer", "en", "Weibo", "JD"],
             "not known either way: offered"
         );
     }

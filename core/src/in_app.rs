@@ -4,6 +4,12 @@
 //! open Taobao's or Tmall's). There the buy button must never dead-end: no
 //! app attempt at all, and a sheet that says how to open the link in the
 //! system browser, with the attributed link to copy.
+//!
+//! The sheet's words are its chunk's (`pkg-template/vitrine-sheet.js`), in
+//! both locales, not the card build's: they are some 600 B gzip that every
+//! page of cards would carry for the few readers inside a chat app. What
+//! the button does, where, and the names the words are built from (the
+//! app's, the store's, the locale) are decided here and in the card's plan.
 
 use crate::partner::Partner;
 
@@ -33,18 +39,18 @@ pub enum Sheet {
 impl InApp {
     /// The in-app browser `user_agent` is, if any.
     pub fn of(user_agent: &str) -> Option<InApp> {
-        // Byte windows, not `str::contains` (see `link::prefers_app`).
+        // Byte windows, not `str::contains` (see `link::prefers_app`), and
+        // one loop over a table: the wasm pays for one search.
         let ua = user_agent.as_bytes();
-        let has = |k: &[u8]| ua.windows(k.len()).any(|w| w == k);
-        if has(b"MicroMessenger") {
-            Some(InApp::WeChat)
-        } else if has(b"Weibo") || has(b"__weibo__") {
-            Some(InApp::Weibo)
-        } else if has(b" QQ/") {
-            Some(InApp::Qq)
-        } else {
-            None
-        }
+        [
+            (&b"MicroMessenger"[..], InApp::WeChat),
+            (b"Weibo", InApp::Weibo),
+            (b"__weibo__", InApp::Weibo),
+            (b" QQ/", InApp::Qq),
+        ]
+        .into_iter()
+        .find(|(k, _)| ua.windows(k.len()).any(|w| w == *k))
+        .map(|(_, app)| app)
     }
 
     /// The key the click event records it by (the report's breakdown).
@@ -80,6 +86,10 @@ impl InApp {
     }
 }
 
+/// The sheet's fixed words in one locale: title, how to leave the app's
+/// browser, copy, copied, the manual copy's hint, going on here, close.
+/// Apart from the card's `Texts`, so that the strip's build carries none of
+/// them.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,20 +50,6 @@ impl Locale {
         [t.buy_before, store, t.buy_after].concat()
     }
 
-    /// Why the sheet opened: "微信内无法打开淘宝的页面。" / "Taobao’s pages
-    /// don’t open inside WeChat." (`blocked`), else "如果微信内打不开京东的页面：" /
-    /// "If JD’s page doesn’t open inside Weibo:".
-    pub fn sheet_why(self, app: &str, store: &str, blocked: bool) -> String {
-        match (self, blocked) {
-            (Locale::ZhCn, true) => [app, "内无法打开", store, "的页面。"].concat(),
-            (Locale::ZhCn, false) => ["如果", app, "内打不开", store, "的页面："].concat(),
-            (Locale::En, true) => [store, "’s pages don’t open inside ", app, "."].concat(),
-            (Locale::En, false) => {
-                ["If ", store, "’s page doesn’t open inside ", app, ":"].concat()
-            }
-        }
-    }
-
     /// "仅剩 3 件" / "Only 3 left".
     pub fn low_stock_label(self, left: u64) -> String {
         let t = self.texts();
@@ -110,21 +96,6 @@ pub struct Texts {
     /// Advertising Measures, 2023: "广告"; the FTC's and Amazon's rules:
     /// "Ad" near the link).
     pub disclosure: &'static str,
-    /// In a chat app's browser, the sheet the buy button opens instead of a
-    /// page the app may refuse (`in_app`): its title,
-    pub sheet_title: &'static str,
-    /// how to leave the app's browser,
-    pub sheet_how: &'static str,
-    /// the copy button, and what it says once the link is copied,
-    pub sheet_copy: &'static str,
-    /// `sheet_copy` done,
-    pub sheet_copied: &'static str,
-    /// what it says when the page allows no copying (the link is selected),
-    pub sheet_manual: &'static str,
-    /// going on in the app's browser anyway (where it may work),
-    pub sheet_here: &'static str,
-    /// and closing the sheet.
-    pub sheet_close: &'static str,
 }
 
 static ZH_CN: Texts = Texts {
@@ -143,13 +114,6 @@ static ZH_CN: Texts = Texts {
     fallback_link: "去商店看看",
     other_store: "商店",
     disclosure: "广告",
-    sheet_title: "在浏览器中打开",
-    sheet_how: "点右上角「···」，选「在浏览器打开」；或复制链接，到浏览器或商店 App 里打开。",
-    sheet_copy: "复制链接",
-    sheet_copied: "已复制",
-    sheet_manual: "已选中链接，请长按复制",
-    sheet_here: "仍在此打开",
-    sheet_close: "关闭",
 };
 
 static EN: Texts = Texts {
@@ -168,13 +132,6 @@ static EN: Texts = Texts {
     fallback_link: "View in store",
     other_store: "Store",
     disclosure: "Ad",
-    sheet_title: "Open in your browser",
-    sheet_how: "Tap ··· at the top right and choose “Open in browser”, or copy the link and open it in your browser or the store’s app.",
-    sheet_copy: "Copy link",
-    sheet_copied: "Copied",
-    sheet_manual: "The link is selected: press and hold to copy it",
-    sheet_here: "Open here anyway",
-    sheet_close: "Close",
 };
 
 /// Appends `n` in decimal digits. Hand-written because `core::fmt` costs

@@ -32,10 +32,14 @@ function reserve(element, options) {
  * the card's wasm build, whose rules the button follows.
  */
 export function mountFollow(element, options, load) {
-  guard(() => {
+  const reserved = guard(() => {
     const start = merged(options);
     reserve(element, start);
     if (typeof start.creator === "string") prefetch(start, "/v1/creators/" + encoded(start.creator));
+    return true;
   });
+  // No shadow root to be had (the page's attachShadow refuses or lies): the
+  // one warning is said; the button's code would only fail again.
+  if (!reserved) return { update() {}, destroy() {} };
   return mountButton(element, options, load);
 }

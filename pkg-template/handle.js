@@ -64,7 +64,13 @@ export class ElementHandle {
         this.wasm = wasm;
         this.refresh();
       }),
-      () => this.element.shadowRoot?.replaceChildren(),
+      () => {
+        // Its look's sheets too: a box reserved before the code came (the
+        // follow button's, the strip's) is given back as well.
+        const root = this.element.shadowRoot;
+        if (root) root.adoptedStyleSheets = [];
+        root?.replaceChildren();
+      },
     );
   }
 

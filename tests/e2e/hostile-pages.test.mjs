@@ -60,9 +60,11 @@ const read = (page, selectors) => page.read((selectors) => {
   for (const sel of selectors) {
     const el = document.querySelector(sel);
     const root = el?.shadowRoot;
-    // No shadow root, or an empty one: the element gave its space back.
+    // No shadow root, or an empty one: the element gave its space back, or
+    // (its box reserved, its code still on the way) is still loading.
     if (!root?.firstElementChild) {
-      out[sel] = { state: "none", height: el?.getBoundingClientRect().height ?? null };
+      const reserved = root?.adoptedStyleSheets.length > 0;
+      out[sel] = reserved ? { state: "loading" } : { state: "none", height: el?.getBoundingClientRect().height ?? null };
       continue;
     }
     const box = root.firstElementChild;

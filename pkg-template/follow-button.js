@@ -8,9 +8,9 @@ import { encoded, prefetch } from "./net.js";
 import { track } from "./beacons.js";
 import { followControl, FollowFlow, remembered } from "./follow.js";
 import { ElementHandle } from "./handle.js";
-import { prepare, sheetOf, shadowOf } from "./look.js";
+import { prepare, sheetOf } from "./look.js";
 import { merged } from "./options.js";
-import { lazyMount } from "./lazy.js";
+import { lazyMount, reserveBox } from "./lazy.js";
 
 const shared = { ElementHandle, prepare, guard, track, followControl, FollowFlow, remembered };
 const mountButton = lazyMount(() => import("./vitrine-follow.js"), shared, "the follow button's code");
@@ -23,8 +23,7 @@ const boxes = {};
 function reserve(element, options) {
   const size = options.size === "large" ? "large" : "small";
   boxes[size] ??= sheetOf(`:host { display: inline-block; vertical-align: middle; width: ${size === "large" ? "300px; height: 60px" : "232px; height: 44px"}; }`);
-  const root = shadowOf(element);
-  if (!root.adoptedStyleSheets.length) root.adoptedStyleSheets = [boxes[size]];
+  reserveBox(element, boxes[size]);
 }
 
 /**

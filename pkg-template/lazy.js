@@ -4,6 +4,17 @@
 // rather than importing it: a shell module a chunk imported would become a
 // further chunk, which every page would fetch.
 
+import { shadowOf } from "./look.js";
+
+/**
+ * Holds `element`'s box with `sheet` (sized as its look will draw it) until
+ * its code arrives, unless its shadow root already has a look.
+ */
+export function reserveBox(element, sheet) {
+  const root = shadowOf(element);
+  if (!root.adoptedStyleSheets.length) root.adoptedStyleSheets = [sheet];
+}
+
 /**
  * A mount function for an element whose code `load()` imports (written out
  * at the call, `() => import("./chunk.js")`, so that bundlers see the

@@ -10,8 +10,8 @@ import { followControl, followLink, FollowFlow, remembered } from "./follow.js";
 import { merged } from "./options.js";
 import { engine } from "./engine.js";
 import { ElementHandle } from "./handle.js";
-import { prepare, sheetOf, shadowOf } from "./look.js";
-import { lazyMount } from "./lazy.js";
+import { prepare, sheetOf } from "./look.js";
+import { lazyMount, reserveBox } from "./lazy.js";
 
 /** The product page a strip is about: its `url`, else the page's canonical link, else the page. */
 function productPage(options) {
@@ -61,8 +61,7 @@ let reservation;
 function reserve(element, hint) {
   if (hint !== "loading") return;
   reservation ??= sheetOf(":host { display: block; height: 126px; margin-top: var(--vitrine-gap, 0); }");
-  const root = shadowOf(element);
-  if (!root.adoptedStyleSheets.length) root.adoptedStyleSheets = [reservation];
+  reserveBox(element, reservation);
 }
 
 /**

@@ -86,10 +86,6 @@ impl InApp {
     }
 }
 
-/// The sheet's fixed words in one locale: title, how to leave the app's
-/// browser, copy, copied, the manual copy's hint, going on here, close.
-/// Apart from the card's `Texts`, so that the strip's build carries none of
-/// them.
 #[cfg(test)]
 mod tests {
     use super::*;

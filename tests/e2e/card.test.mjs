@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { ARTIFACTS, BASE, goodItem, mount, open, readCard, settled } from "./helpers.mjs";
+import { ARTIFACTS, BASE, goodItem, mount, open, readCard, recordShifts, settled } from "./helpers.mjs";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -266,12 +266,7 @@ test("loading by id shows a skeleton of exactly the final size: no layout shift"
   // Delay the item API so the skeleton is on screen for a while.
   const page = await open(null, {
     route: async (p) => {
-      await p.addInitScript(() => {
-        window.__shifts = [];
-        new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
-        }).observe({ type: "layout-shift", buffered: true });
-      });
+      await recordShifts(p);
       await p.route("**/v1/items/*", async (route) => {
         await new Promise((r) => setTimeout(r, 600));
         await route.continue();

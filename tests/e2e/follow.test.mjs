@@ -7,7 +7,7 @@
 // creator pair).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ARTIFACTS, BASE, browser, followers, open, signInAndFollow } from "./helpers.mjs";
+import { ARTIFACTS, BASE, browser, followers, open, recordShifts, signInAndFollow } from "./helpers.mjs";
 
 // The same server under another name is another origin: the attacker's.
 const OTHER_ORIGIN = BASE.replace("127.0.0.1", "localhost");
@@ -225,12 +225,7 @@ test("the follow button's box is there before its code: nothing moves, small or 
   // has a box at all.)
   const page = await open(null, {
     route: async (p) => {
-      await p.addInitScript(() => {
-        window.__shifts = [];
-        new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
-        }).observe({ type: "layout-shift", buffered: true });
-      });
+      await recordShifts(p);
       for (const slow of ["**/pkg/vitrine-follow.js", "**/v1/creators/*"]) {
         await p.route(slow, async (route) => {
           await new Promise((r) => setTimeout(r, 500));

@@ -41,6 +41,15 @@ export async function open(path, { width = 1280, route, device, context } = {}) 
   return page;
 }
 
+/** Records layout shifts (not caused by input) from the start of the page, in `window.__shifts`. */
+export const recordShifts = (page) =>
+  page.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
+    }).observe({ type: "layout-shift", buffered: true });
+  });
+
 /** Waits until every card on the page has left the loading state. */
 export async function settled(page, count) {
   await page.waitForFunction((n) => {

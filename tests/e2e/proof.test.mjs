@@ -3,16 +3,8 @@
 // a product nobody recommends; and the numbers reach each creator's report.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ARTIFACTS, BASE, browser, followers, open, reportTotals, signInAndFollow, untilReport } from "./helpers.mjs";
+import { ARTIFACTS, BASE, browser, followers, open, recordShifts, reportTotals, signInAndFollow, untilReport } from "./helpers.mjs";
 
-/** Records layout shifts (not caused by input) from the start of the page. */
-const recordShifts = (page) =>
-  page.addInitScript(() => {
-    window.__shifts = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
-    }).observe({ type: "layout-shift", buffered: true });
-  });
 
 const strip = (page) =>
   page.evaluate(() => {
